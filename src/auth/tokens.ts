@@ -1,0 +1,89 @@
+import { SignJWT, errors, jwtVerify } from "jose";
+import type { Config } from "../config";
+
+/**
+ * Bearer (access) and websocket (rtm) tokens: HS256 JWTs told apart by a `typ` claim, so neither
+ * is accepted where the other is expected.
+ */
+export const DEV_JWT_SECRET = "edge-realtime-development-secret-do-not-deploy";
+
+export type TokenType = "access" | "rtm";
+
+export interface AccessClaims {
+  typ: "access";
+  user_id: number;
+  exp: number;
+  iat: number;
+}
+
+export interface RtmClaims {
+  typ: "rtm";
+  user_id: number;
+  user_name: string;
+  client_ip: string;
+  user_agent: string;
+  finger_print: string;
+  exp: number;
+  iat: number;
+}
+
+export class TokenError extends Error {
+  constructor(
+    readonly reason: "expired" | "invalid" | "misconfigured",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const keys = new Map<string, Uint8Array>();
+
+/**
+ * The signing key. Production (ENVIRONMENT=production, the wrangler.toml default) refuses to sign or
+ * verify with the development secret, so a deploy without `wrangler secret put JWT_SECRET` fails loudly.
+ */
+export function signingKey(env: { JWT_SECRET?: string }, config: Config): Uint8Array {
+  const secret = env.JWT_SECRET || DEV_JWT_SECRET;
+  if (config.environment === "production" && secret === DEV_JWT_SECRET) {
+    throw new TokenError("misconfigured", "JWT_SECRET is not set: refusing the development secret in production");
+  }
+  let key = keys.get(secret);
+  if (!key) {
+    key = new TextEncoder().encode(secret);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+export async function signToken(
+  claims: Omit<AccessClaims, "exp" | "iat"> | Omit<RtmClaims, "exp" | "iat">,
+  ttlSeconds: number,
+  key: Uint8Array,
+  nowMs = Date.now(),
+): Promise<string> {
+  const iat = Math.floor(nowMs / 1000);
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlSeconds)
+    .sign(key);
+}
+
+export async function verifyToken<T extends TokenType>(
+  token: string,
+  typ: T,
+  key: Uint8Array,
+): Promise<T extends "access" ? AccessClaims : RtmClaims> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, key, { algorithms: ["HS256"] }));
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw new TokenError("expired", "token expired");
+    throw new TokenError("invalid", "invalid token");
+  }
+  const userId = payload.user_id;
+  if (payload.typ !== typ || typeof userId !== "number" || !Number.isSafeInteger(userId) || typeof payload.exp !== "number") {
+    throw new TokenError("invalid", "invalid token");
+  }
+  return payload as never;
+}

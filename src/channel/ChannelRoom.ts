@@ -1,0 +1,268 @@
+import type { RtmClaims } from "../auth/tokens";
+import type { Env } from "../env";
+import { CloseCode } from "../protocol/closeCodes";
+import type { Command } from "../protocol/commands";
+import { buildEvent, frameFromText } from "../protocol/envelope";
+import { ROLE_OWNER, type UserProfile, formatTime, unixSeconds, userObject } from "../protocol/objects";
+import { CommandError, type Failure, type Result, fail, noChannel, notMember, ok } from "../rooms/errors";
+import type { Session } from "../rooms/session";
+import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
+import { userRoom } from "../rooms/stubs";
+import { CHANNEL_SCHEMA, type ChannelRow, ChannelStore, type MemberRow } from "../storage/channelStore";
+import { Directory } from "../storage/directory";
+import { type MessageObject, messageObject, messageObjects, userAddedBotMessage } from "./messages";
+
+export interface MemberObject extends ReturnType<typeof userObject> {
+  user_role: number;
+}
+
+export interface ChannelObject {
+  id: number;
+  channel_name: string;
+  created_by: number;
+  created_on: string;
+  created_on_ts: number;
+  last_active_on: string;
+  last_active_on_ts: number;
+  latest_message: MessageObject | null;
+  members: MemberObject[];
+  channel_roots: unknown[];
+}
+
+export interface CreateChannelInput {
+  id: number;
+  channel_name: string;
+  created_on: number;
+  owner: UserProfile;
+  invitees: UserProfile[];
+}
+
+export interface HistoryQuery {
+  before_id?: number;
+  after_id?: number;
+  limit: number;
+}
+
+function profileOf(m: MemberRow): UserProfile {
+  return {
+    id: m.user_id,
+    email: m.email,
+    display_name: m.display_name,
+    has_avatar: m.has_avatar === 1,
+    last_active_on: m.last_active_on,
+  };
+}
+
+function memberObject(m: MemberRow): MemberObject {
+  return { ...userObject(profileOf(m), m.online === 1), user_role: m.user_role };
+}
+
+/**
+ * One channel: its members, messages and durable event log in SQLite, its hibernatable sockets,
+ * and the events SPEC §4 says a channel produces. The worker calls the RPC methods; sockets reach
+ * the commands through the shared websocket layer.
+ */
+export class ChannelRoom extends SocketRoom {
+  private readonly store: ChannelStore;
+  /** last delivered chat.userTyping per user; losing it to an eviction only re-allows one event */
+  private readonly typingAt = new Map<number, number>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new ChannelStore(ctx.storage);
+  }
+
+  protected schema(): readonly string[] {
+    return CHANNEL_SCHEMA;
+  }
+
+  protected bind(_roomId: number): void {
+    // The channel's id is recorded by create(); a socket to a channel that never existed is
+    // refused after ws_auth (4003), like any non-member.
+  }
+
+  protected admit(claims: RtmClaims): Admission {
+    const channel = this.store.channel();
+    if (channel?.removed) return { ok: false, close: { code: CloseCode.ChannelRemoved, reason: "channel removed" } };
+    if (!channel || !this.store.member(claims.user_id)) {
+      return { ok: false, close: { code: CloseCode.NotAllowed, reason: "not a member of this channel" } };
+    }
+    return { ok: true };
+  }
+
+  protected readyPayload(_session: Session): Record<string, unknown> {
+    return { channel_id: this.store.channel()?.id, epoch: this.store.epoch(), seq: this.store.seq() };
+  }
+
+  // --- reading ------------------------------------------------------------------------------------
+
+  /** The live channel and the caller's membership, or the failure to answer. */
+  private access(userId: number): { channel: ChannelRow; member: MemberRow } | Failure {
+    const channel = this.store.channel();
+    if (!channel || channel.removed) return noChannel();
+    const member = this.store.member(userId);
+    if (!member) return notMember();
+    return { channel, member };
+  }
+
+  private channelObject(channel: ChannelRow): ChannelObject {
+    const latest = this.store.page({ limit: 1 }).rows;
+    return {
+      id: channel.id,
+      channel_name: channel.channel_name,
+      created_by: channel.created_by,
+      created_on: formatTime(channel.created_on),
+      created_on_ts: unixSeconds(channel.created_on),
+      last_active_on: formatTime(channel.last_active_on),
+      last_active_on_ts: unixSeconds(channel.last_active_on),
+      latest_message: messageObjects(this.store, latest, channel.id)[0] ?? null,
+      members: this.store.members().map(memberObject),
+      channel_roots: [],
+    };
+  }
+
+  async info(userId: number): Promise<Result<ChannelObject>> {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    return ok(this.channelObject(a.channel));
+  }
+
+  async members(userId: number): Promise<Result<MemberObject[]>> {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    return ok(this.store.members().map(memberObject));
+  }
+
+  async history(userId: number, q: HistoryQuery): Promise<Result<{ messages: MessageObject[]; has_more: boolean }>> {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    const { rows, hasMore } = this.store.page({ before: q.before_id, after: q.after_id, limit: q.limit });
+    return ok({ messages: messageObjects(this.store, rows, a.channel.id), has_more: hasMore });
+  }
+
+  // --- writing ------------------------------------------------------------------------------------
+
+  async create(input: CreateChannelInput): Promise<Result<ChannelObject>> {
+    if (this.store.channel()) return fail(409, "channel_exists", "channel already exists");
+    const now = input.created_on;
+    const frames = this.store.transaction(() => {
+      this.store.createChannel({
+        id: input.id,
+        channel_name: input.channel_name,
+        created_by: input.owner.id,
+        created_on: now,
+        last_active_on: now,
+      });
+      this.store.addMember(input.owner, ROLE_OWNER, 0, now);
+      for (const p of input.invitees) this.store.addMember(p, 20, 0, now);
+      if (input.invitees.length === 0) return [];
+      const row = this.store.insertMessage(userAddedBotMessage(input.owner.id, input.invitees.map((p) => p.id), now));
+      return [this.store.appendEvent("chat.postMessage", { message: messageObject(row, input.id) }, now)];
+    });
+    // Keep the directory's membership index in step before anyone is told about the channel.
+    await new Directory(this.env.DB).setMembers(
+      input.id,
+      this.store.members().map((m) => ({ user_id: m.user_id, user_role: m.user_role })),
+    );
+    for (const frame of frames) this.broadcast(frame);
+    const channel = this.channelObject(this.store.channel()!);
+    await Promise.allSettled(
+      [input.owner, ...input.invitees].map((p) => userRoom(this.env, p.id).deliver("channel.create", { channel })),
+    );
+    return ok(channel);
+  }
+
+  async post(userId: number, input: { text: string; parent_message_id?: number }): Promise<Result<{ message: MessageObject }>> {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    const parent = input.parent_message_id !== undefined ? this.store.message(input.parent_message_id) : null;
+    if (input.parent_message_id !== undefined && !parent) {
+      return fail(422, "invalid_params", "parent_message_id: no such message in this channel", {
+        parent_message_id: "no such message in this channel",
+      });
+    }
+    const now = Date.now();
+    const { message, frame } = this.store.transaction(() => {
+      const row = this.store.insertMessage({
+        user_id: userId,
+        display_name: a.member.display_name,
+        message_type: 1,
+        content: input.text,
+        parent_id: parent?.id ?? null,
+        created_on: now,
+      });
+      this.store.touchChannel(now);
+      const message = messageObject(row, a.channel.id, [], [], parent);
+      return { message, frame: this.store.appendEvent("chat.postMessage", { message }, now) };
+    });
+    this.broadcast(frame);
+    this.trimLog(now);
+    return ok({ message });
+  }
+
+  private trimLog(now: number): void {
+    // Trimming every 100th event keeps the log bounded without a delete per write.
+    if (this.store.seq() % 100 === 0) {
+      this.store.trimEvents(this.config.eventLogMinEvents, this.config.eventLogMinAgeMs, now);
+    }
+  }
+
+  // --- commands -----------------------------------------------------------------------------------
+
+  protected async onCommand(ws: WebSocket, conn: Conn, command: Command): Promise<void> {
+    if (command.command === "ws_resume") return this.resume(ws, conn, command.epoch, command.since_seq);
+    const channel = this.store.channel();
+    if ("channel_id" in command && command.channel_id !== undefined && command.channel_id !== channel?.id) {
+      throw new CommandError("channel_id is not this socket's channel");
+    }
+    this.runCommand(conn.s.uid!, command);
+  }
+
+  /** A channel command forwarded from the user's own stream (membership checked here). */
+  async userCommand(userId: number, command: Command): Promise<Result<null>> {
+    try {
+      this.runCommand(userId, command);
+      return ok(null);
+    } catch (err) {
+      if (err instanceof CommandError) return fail(422, "command_failed", err.message);
+      throw err;
+    }
+  }
+
+  private runCommand(userId: number, command: Command): void {
+    const a = this.access(userId);
+    if ("ok" in a) throw new CommandError(a.error);
+    const now = Date.now();
+    switch (command.command) {
+      case "ws_ephemeral_typing": {
+        const last = this.typingAt.get(userId);
+        if (last !== undefined && now - last < this.config.typingIntervalMs) return; // dropped: SPEC §3
+        this.typingAt.set(userId, now);
+        const frame = buildEvent(
+          "chat.userTyping",
+          { user: userObject(profileOf(a.member), a.member.online === 1), channel_id: a.channel.id },
+          now,
+        );
+        this.broadcast(frame, { except: userId });
+        return;
+      }
+      default:
+        throw new CommandError(`${command.command} is not supported on this socket`);
+    }
+  }
+
+  private resume(ws: WebSocket, conn: Conn, epoch: string, since: number): void {
+    if (conn.s.resumed) throw new CommandError("ws_resume is allowed once per connection");
+    conn.s.resumed = true;
+    this.persist(ws, conn);
+    const frames = epoch === this.store.epoch() ? this.store.eventsAfter(since) : null;
+    // Replay and the closing rtm.resumed go out in one synchronous run, so no live event can
+    // slip in between: live events produced meanwhile are sent after it, in order.
+    for (const text of frames ?? []) {
+      if (conn.matcher) this.sendFiltered(ws, conn, frameFromText(text));
+      else this.safeSend(ws, text);
+    }
+    const resumed = buildEvent("rtm.resumed", { recovered: frames !== null, seq: this.store.seq() }, Date.now());
+    this.safeSend(ws, resumed.text);
+  }
+}

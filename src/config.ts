@@ -1,0 +1,99 @@
+/**
+ * Limits and timings in one place (SPEC §5). Each can be overridden by a wrangler var of the same
+ * name; anything missing or unparsable falls back to the default below.
+ */
+export interface Config {
+  environment: string;
+  frameLimitBytes: number;
+  textLimitBytes: number;
+  maxFilters: number;
+  maxFilterPropertyLength: number;
+  maxFilterValueLength: number;
+  typingIntervalMs: number;
+  commandRatePerSec: number;
+  commandBurst: number;
+  authDeadlineMs: number;
+  pingIntervalMs: number;
+  wsTokenTtlSeconds: number;
+  accessTokenTtlSeconds: number;
+  eventLogMinEvents: number;
+  eventLogMinAgeMs: number;
+  historyPageMax: number;
+  historyPageDefault: number;
+  pbkdf2Iterations: number;
+  ipLimitPerMinute: number;
+  maxUnauthenticatedPerRoom: number;
+  readCoalesceMs: number;
+  unreadCoalesceMs: number;
+  lockTtlDefaultSeconds: number;
+  lockTtlMaxSeconds: number;
+}
+
+const DEFAULTS: Config = {
+  environment: "production",
+  frameLimitBytes: 64 * 1024,
+  textLimitBytes: 16 * 1024,
+  maxFilters: 32,
+  maxFilterPropertyLength: 128,
+  maxFilterValueLength: 256,
+  typingIntervalMs: 2000,
+  commandRatePerSec: 20,
+  commandBurst: 40,
+  authDeadlineMs: 10_000,
+  pingIntervalMs: 25_000,
+  wsTokenTtlSeconds: 3600,
+  accessTokenTtlSeconds: 86_400,
+  eventLogMinEvents: 1000,
+  eventLogMinAgeMs: 86_400_000,
+  historyPageMax: 200,
+  historyPageDefault: 50,
+  pbkdf2Iterations: 100_000,
+  ipLimitPerMinute: 300,
+  maxUnauthenticatedPerRoom: 1000,
+  readCoalesceMs: 1000,
+  unreadCoalesceMs: 1000,
+  lockTtlDefaultSeconds: 600,
+  lockTtlMaxSeconds: 3600,
+};
+
+const VAR_NAMES: Record<Exclude<keyof Config, "environment">, string> = {
+  frameLimitBytes: "FRAME_LIMIT_BYTES",
+  textLimitBytes: "TEXT_LIMIT_BYTES",
+  maxFilters: "MAX_FILTERS",
+  maxFilterPropertyLength: "MAX_FILTER_PROPERTY_LENGTH",
+  maxFilterValueLength: "MAX_FILTER_VALUE_LENGTH",
+  typingIntervalMs: "TYPING_INTERVAL_MS",
+  commandRatePerSec: "COMMAND_RATE_PER_SEC",
+  commandBurst: "COMMAND_BURST",
+  authDeadlineMs: "AUTH_DEADLINE_MS",
+  pingIntervalMs: "PING_INTERVAL_MS",
+  wsTokenTtlSeconds: "WS_TOKEN_TTL_SECONDS",
+  accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS",
+  eventLogMinEvents: "EVENT_LOG_MIN_EVENTS",
+  eventLogMinAgeMs: "EVENT_LOG_MIN_AGE_MS",
+  historyPageMax: "HISTORY_PAGE_MAX",
+  historyPageDefault: "HISTORY_PAGE_DEFAULT",
+  pbkdf2Iterations: "PBKDF2_ITERATIONS",
+  ipLimitPerMinute: "IP_LIMIT_PER_MINUTE",
+  maxUnauthenticatedPerRoom: "MAX_UNAUTHENTICATED_PER_ROOM",
+  readCoalesceMs: "READ_COALESCE_MS",
+  unreadCoalesceMs: "UNREAD_COALESCE_MS",
+  lockTtlDefaultSeconds: "LOCK_TTL_DEFAULT_SECONDS",
+  lockTtlMaxSeconds: "LOCK_TTL_MAX_SECONDS",
+};
+
+const cache = new WeakMap<object, Config>();
+
+export function loadConfig(env: Record<string, unknown>): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const config: Config = { ...DEFAULTS };
+  for (const [key, name] of Object.entries(VAR_NAMES) as [keyof typeof VAR_NAMES, string][]) {
+    const raw = env[name];
+    const value = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw) : NaN;
+    if (Number.isFinite(value) && value > 0) config[key] = value;
+  }
+  if (typeof env.ENVIRONMENT === "string" && env.ENVIRONMENT) config.environment = env.ENVIRONMENT;
+  cache.set(env, config);
+  return config;
+}

@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { TokenError } from "../auth/tokens";
+import type { AppEnv } from "./context";
+import { ApiError, errorResponse } from "./errors";
+import { channelRoutes } from "./routes/channels";
+import { chatRoutes } from "./routes/chat";
+import { rtmRoutes } from "./routes/rtm";
+import { socketRoutes } from "./routes/sockets";
+import { userRoutes } from "./routes/users";
+
+/** The worker: the HTTP API under /api/v1 and websocket upgrades under /rtm/ws. */
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  app.use("/api/*", cors());
+
+  app.route("/", userRoutes());
+  app.route("/", rtmRoutes());
+  app.route("/", channelRoutes());
+  app.route("/", chatRoutes());
+  app.route("/", socketRoutes());
+
+  app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", "no such route")));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return errorResponse(c, err);
+    if (err instanceof TokenError && err.reason === "misconfigured") {
+      console.error(JSON.stringify({ level: "error", msg: err.message }));
+      return errorResponse(c, new ApiError(500, "misconfigured", "server is misconfigured"));
+    }
+    // No stack trace leaves the server.
+    console.error(JSON.stringify({ level: "error", msg: "unhandled", path: c.req.path, err: String(err) }));
+    return errorResponse(c, new ApiError(500, "internal_error", "internal error"));
+  });
+  return app;
+}

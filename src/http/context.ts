@@ -1,0 +1,7 @@
+import type { Env } from "../env";
+
+/** Hono environment of the worker: bindings plus what middleware puts on the context. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: { userId: number };
+}

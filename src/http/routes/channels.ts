@@ -1,0 +1,84 @@
+import { Hono } from "hono";
+import { loadConfig } from "../../config";
+import { channelRoom } from "../../rooms/stubs";
+import { Directory, profileOf, type UserRecord } from "../../storage/directory";
+import { requireUser } from "../auth";
+import type { AppEnv } from "../context";
+import { ApiError, success, unwrap } from "../errors";
+import { readParams, validate } from "../params";
+import { ChannelCreate, ChannelHistory, ChannelRef } from "../schemas";
+import { readRoute, writeRoute } from "./define";
+
+/** Resolves invitees by email and id; any unknown one is a 422 naming it, and nothing is created. */
+async function resolveInvitees(dir: Directory, emails: string[], ids: number[]): Promise<UserRecord[]> {
+  const byEmail = await dir.usersByEmails(emails);
+  const known = new Set(byEmail.map((u) => u.email.toLowerCase()));
+  const unknownEmails = emails.filter((e) => !known.has(e.toLowerCase()));
+  if (unknownEmails.length) {
+    throw new ApiError(422, "unknown_user", `emails: unknown ${unknownEmails.join(", ")}`, {
+      emails: `unknown: ${unknownEmails.join(", ")}`,
+    });
+  }
+  const byId = await dir.usersByIds(ids);
+  const knownIds = new Set(byId.map((u) => u.id));
+  const unknownIds = ids.filter((id) => !knownIds.has(id));
+  if (unknownIds.length) {
+    throw new ApiError(422, "unknown_user", `user_ids: unknown ${unknownIds.join(", ")}`, {
+      user_ids: `unknown: ${unknownIds.join(", ")}`,
+    });
+  }
+  return [...byEmail, ...byId];
+}
+
+export function channelRoutes() {
+  const app = new Hono<AppEnv>();
+
+  writeRoute(app, "channel.create", requireUser, async (c) => {
+    const p = validate(ChannelCreate, await readParams(c));
+    const dir = new Directory(c.env.DB);
+    const me = await dir.userById(c.var.userId);
+    if (!me) throw new ApiError(404, "user_not_found", "no such user");
+    const invited = await resolveInvitees(dir, p.emails ?? [], p.user_ids ?? []);
+    const seen = new Set([me.id]);
+    const invitees = invited.filter((u) => !seen.has(u.id) && seen.add(u.id)).map(profileOf);
+    const now = Date.now();
+    const id = await dir.createChannel(p.channel_name, me.id, now);
+    const channel = unwrap(
+      await channelRoom(c.env, id).create({ id, channel_name: p.channel_name, created_on: now, owner: profileOf(me), invitees }),
+    );
+    return success(c, { channel });
+  });
+
+  readRoute(app, "channel.info", requireUser, async (c) => {
+    const { channel_id } = validate(ChannelRef, await readParams(c));
+    return success(c, { channel: unwrap(await channelRoom(c.env, channel_id).info(c.var.userId)) });
+  });
+
+  readRoute(app, "channel.list", requireUser, async (c) => {
+    const ids = await new Directory(c.env.DB).channelIdsOf(c.var.userId);
+    const results = await Promise.all(ids.map((id) => channelRoom(c.env, id).info(c.var.userId)));
+    return success(c, { channels: results.flatMap((r) => (r.ok ? [unwrap(r)] : [])) });
+  });
+
+  readRoute(app, "channel.members", requireUser, async (c) => {
+    const { channel_id } = validate(ChannelRef, await readParams(c));
+    return success(c, { members: unwrap(await channelRoom(c.env, channel_id).members(c.var.userId)) });
+  });
+
+  readRoute(app, "channel.history", requireUser, async (c) => {
+    const q = validate(ChannelHistory, await readParams(c));
+    const config = loadConfig(c.env);
+    const limit = q.limit ?? config.historyPageDefault;
+    if (limit > config.historyPageMax) {
+      throw new ApiError(422, "invalid_params", `limit: must be at most ${config.historyPageMax}`, {
+        limit: `must be at most ${config.historyPageMax}`,
+      });
+    }
+    const page = unwrap(
+      await channelRoom(c.env, q.channel_id).history(c.var.userId, { before_id: q.before_id, after_id: q.after_id, limit }),
+    );
+    return success(c, page);
+  });
+
+  return app;
+}

@@ -1,0 +1,39 @@
+import { Hono } from "hono";
+import { signToken, signingKey } from "../../auth/tokens";
+import { loadConfig } from "../../config";
+import { Directory } from "../../storage/directory";
+import { requireUser } from "../auth";
+import type { AppEnv } from "../context";
+import { ApiError, success } from "../errors";
+import { readParams, validate } from "../params";
+import { RtmConnect } from "../schemas";
+import { readRoute } from "./define";
+
+export function rtmRoutes() {
+  const app = new Hono<AppEnv>();
+
+  /** rtm.connect → the user stream URL and a ws_token that opens any of the user's sockets. */
+  readRoute(app, "rtm.connect", requireUser, async (c) => {
+    const p = validate(RtmConnect, await readParams(c));
+    const config = loadConfig(c.env);
+    const user = await new Directory(c.env.DB).userById(c.var.userId);
+    if (!user) throw new ApiError(404, "user_not_found", "no such user");
+    const url = new URL(c.req.url);
+    const scheme = url.protocol === "https:" ? "wss" : "ws";
+    const ws_token = await signToken(
+      {
+        typ: "rtm",
+        user_id: user.id,
+        user_name: user.display_name,
+        client_ip: c.req.header("cf-connecting-ip") ?? "",
+        user_agent: (c.req.header("user-agent") ?? "").slice(0, 256),
+        finger_print: p.fingerprint ?? "",
+      },
+      config.wsTokenTtlSeconds,
+      signingKey(c.env, config),
+    );
+    return success(c, { rtm: { ws_endpoint: `${scheme}://${url.host}/rtm/ws/user/${user.id}`, ws_token } });
+  });
+
+  return app;
+}

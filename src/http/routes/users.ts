@@ -1,0 +1,67 @@
+import { Hono } from "hono";
+import { lockDurationMs } from "../../auth/lockout";
+import { hashPassword, verifyPassword } from "../../auth/passwords";
+import { signToken, signingKey } from "../../auth/tokens";
+import { loadConfig } from "../../config";
+import { userObject } from "../../protocol/objects";
+import { userRoom } from "../../rooms/stubs";
+import { Directory, profileOf } from "../../storage/directory";
+import { requireUser } from "../auth";
+import type { AppEnv } from "../context";
+import { ApiError, success } from "../errors";
+import { readParams, validate } from "../params";
+import { UserCreate, UserLogin } from "../schemas";
+import { readRoute, writeRoute } from "./define";
+
+/** Hash compared against when the email is unknown, so both paths cost the same (no enumeration). */
+let decoyHash: Promise<string> | undefined;
+
+export function userRoutes() {
+  const app = new Hono<AppEnv>();
+
+  writeRoute(app, "user.create", async (c) => {
+    const p = validate(UserCreate, await readParams(c));
+    const hash = await hashPassword(p.password, loadConfig(c.env).pbkdf2Iterations);
+    const user = await new Directory(c.env.DB).createUser(p.email, p.name, hash, Date.now());
+    if (!user) throw new ApiError(409, "email_taken", "email is already registered", { email: "is already registered" });
+    return success(c, { user: userObject(profileOf(user), false) });
+  });
+
+  writeRoute(app, "user.login", async (c) => {
+    const { email, password } = validate(UserLogin, await readParams(c));
+    const config = loadConfig(c.env);
+    const dir = new Directory(c.env.DB);
+    const account = email.toLowerCase();
+    const now = Date.now();
+    const throttle = await dir.throttle(account);
+    if (throttle && throttle.locked_until > now) {
+      const retry = Math.ceil((throttle.locked_until - now) / 1000);
+      throw new ApiError(429, "login_locked", "too many failed logins; try again later", undefined, {
+        "Retry-After": String(retry),
+      });
+    }
+    const user = await dir.userByEmail(email);
+    decoyHash ??= hashPassword("decoy-password", config.pbkdf2Iterations);
+    const good = user ? await verifyPassword(password, user.password_hash) : (await verifyPassword(password, await decoyHash), false);
+    if (!user || !good) {
+      const failures = (throttle?.failures ?? 0) + 1;
+      const lock = lockDurationMs(failures);
+      await dir.setThrottle(account, failures, lock ? now + lock : 0);
+      throw new ApiError(401, "invalid_credentials", "wrong email or password");
+    }
+    if (throttle) await dir.clearThrottle(account);
+    await dir.touchUser(user.id, now);
+    const token = await signToken({ typ: "access", user_id: user.id }, config.accessTokenTtlSeconds, signingKey(c.env, config));
+    const online = await userRoom(c.env, user.id).online();
+    return success(c, { token, user: userObject({ ...profileOf(user), last_active_on: now }, online) });
+  });
+
+  readRoute(app, "user.info", requireUser, async (c) => {
+    const user = await new Directory(c.env.DB).userById(c.var.userId);
+    if (!user) throw new ApiError(404, "user_not_found", "no such user");
+    const online = await userRoom(c.env, user.id).online();
+    return success(c, { user: userObject(profileOf(user), online) });
+  });
+
+  return app;
+}

@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { Emoji, Id } from "../protocol/ids";
+
+/** One schema per HTTP route's parameters (SPEC §2, §6). Unknown fields are ignored. */
+
+/** A list param: a JSON array, or a comma-separated string (form and query bodies). */
+function list<T extends z.ZodType>(item: T) {
+  return z.preprocess((v) => {
+    if (typeof v !== "string") return v;
+    const t = v.trim();
+    if (t.startsWith("[")) {
+      try {
+        return JSON.parse(t);
+      } catch {
+        return v;
+      }
+    }
+    return t === "" ? [] : t.split(",").map((s) => s.trim());
+  }, z.array(item).max(500));
+}
+
+/** true/false/1/0/"1"/"0"/"true"/"false" (SPEC §6). */
+export const Flag = z.union([
+  z.boolean(),
+  z.literal(1).transform(() => true),
+  z.literal(0).transform(() => false),
+  z.enum(["true", "1"]).transform(() => true),
+  z.enum(["false", "0"]).transform(() => false),
+]);
+
+const Email = z.string().trim().max(254).pipe(z.email({ error: "must be a valid email address" }));
+const Name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
+const Limit = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(1));
+
+export const UserCreate = z.object({
+  email: Email,
+  password: z.string().min(8, "must be at least 8 characters").max(100, "must be at most 100 characters"),
+  name: Name,
+});
+
+export const UserLogin = z
+  .object({ email: z.string().optional(), user: z.string().optional(), password: z.string().max(100) })
+  .transform((p, ctx) => {
+    const email = (p.email ?? p.user ?? "").trim();
+    if (!email) {
+      ctx.addIssue({ code: "custom", path: ["email"], message: "is required" });
+      return z.NEVER;
+    }
+    return { email, password: p.password };
+  });
+
+export const RtmConnect = z.object({ fingerprint: z.string().max(256).optional() });
+
+export const ChannelCreate = z.object({
+  channel_name: Name,
+  emails: list(Email).optional(),
+  user_ids: list(Id).optional(),
+});
+
+export const ChannelRef = z.object({ channel_id: Id });
+
+export const ChannelHistory = z
+  .object({ channel_id: Id, before_id: Id.optional(), after_id: Id.optional(), limit: Limit.optional() })
+  .refine((q) => q.before_id === undefined || q.after_id === undefined, {
+    message: "before_id and after_id cannot be combined",
+    path: ["after_id"],
+  });
+
+export const ChatPost = z.object({
+  channel_id: Id,
+  text: z.string().min(1, "must not be empty"),
+  parent_message_id: Id.optional(),
+});
+
+export { Emoji, Id };

@@ -1,0 +1,397 @@
+import { DurableObject } from "cloudflare:workers";
+import { TokenError, type RtmClaims, signingKey, verifyToken } from "../auth/tokens";
+import { type Config, loadConfig } from "../config";
+import type { Env } from "../env";
+import { CloseCode, type CloseDecision } from "../protocol/closeCodes";
+import { type DecodeLimits, decodeFrame } from "../protocol/codec";
+import { type Command, PRE_AUTH_COMMANDS } from "../protocol/commands";
+import {
+  AUTO_PING,
+  type CorrelationId,
+  type OutFrame,
+  PONG,
+  buildEvent,
+  errorReply,
+  successReply,
+} from "../protocol/envelope";
+import { type Matcher, compileFilters, matches } from "../protocol/filters";
+import { Meta, migrate } from "../storage/sqlite";
+import { CommandError } from "./errors";
+import { type Session, newSession, readSession } from "./session";
+
+/** Header through which the worker tells a room which id it serves (clients cannot reach it). */
+export const ROOM_ID_HEADER = "x-room-id";
+
+/** In-memory view of one socket; rebuilt from the attachment after hibernation. */
+export interface Conn {
+  s: Session;
+  matcher: Matcher | null;
+  /** token bucket (SPEC §6: burst COMMAND_BURST, refilled COMMAND_RATE_PER_SEC) */
+  tokens: number;
+  refilled: number;
+  /** frames of one socket are handled strictly in order, even across awaits */
+  queue: Promise<void>;
+  closed: boolean;
+}
+
+export type Admission = { ok: true } | { ok: false; close: CloseDecision };
+
+const NEVER = Number.POSITIVE_INFINITY;
+
+/**
+ * The websocket layer both rooms share: accept (hibernatable), auth, ping/liveness, filters,
+ * rate limit, close codes, replies and broadcast. Subclasses say who may connect and what the
+ * commands do; every timer runs off the one alarm this class keeps.
+ */
+export abstract class SocketRoom extends DurableObject<Env> {
+  protected readonly config: Config;
+  protected readonly meta: Meta;
+  private readonly conns = new WeakMap<WebSocket, Conn>();
+  private readonly limits: DecodeLimits;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.config = loadConfig(env as unknown as Record<string, unknown>);
+    this.limits = {
+      frameLimitBytes: this.config.frameLimitBytes,
+      maxFilters: this.config.maxFilters,
+      maxFilterValueLength: this.config.maxFilterValueLength,
+    };
+    // The runtime answers the exact ping frame itself, without waking a hibernating room.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(AUTO_PING, PONG));
+    migrate(ctx.storage, this.schema());
+    this.meta = new Meta(ctx.storage.sql);
+  }
+
+  // --- what a subclass provides ---------------------------------------------------------------
+
+  /** SQLite migrations of the room, in order (the base adds `_meta`). */
+  protected abstract schema(): readonly string[];
+  /** Remember the id the worker routed this socket to (first upgrade of a fresh room). */
+  protected abstract bind(roomId: number): void;
+  /** May this user hold a socket here? */
+  protected abstract admit(claims: RtmClaims): Admission;
+  /** Payload of `rtm.ready` beyond connection_id and user_id. */
+  protected abstract readyPayload(session: Session): Record<string, unknown>;
+  /** A decoded, authenticated command other than auth, ping and filter. Throw CommandError to reply an error. */
+  protected abstract onCommand(ws: WebSocket, conn: Conn, command: Command): Promise<void> | void;
+  /** First successful ws_auth of a connection. */
+  protected onAuthenticated(_session: Session): Promise<void> | void {}
+  /** An authenticated connection is gone (closed by either side, or pruned). */
+  protected onDisconnected(_session: Session): Promise<void> | void {}
+  /** Earliest domain deadline (ms) the alarm must also serve, or null. */
+  protected nextDomainDeadline(): number | null {
+    return null;
+  }
+  /** Run domain timers that are due. */
+  protected runDomainTimers(_now: number): Promise<void> | void {}
+
+  // --- accepting sockets ----------------------------------------------------------------------
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected a websocket upgrade", { status: 426 });
+    }
+    const roomId = Number(request.headers.get(ROOM_ID_HEADER));
+    if (Number.isSafeInteger(roomId) && roomId > 0) this.bind(roomId);
+
+    const pair = new WebSocketPair();
+    const client = pair[0];
+    const server = pair[1];
+    const now = Date.now();
+    const session = newSession(now, this.config.authDeadlineMs);
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment(session);
+    this.conns.set(server, this.freshConn(session, now));
+    await this.armAt(session.ad);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  private freshConn(s: Session, now: number): Conn {
+    const matcher = compileFilters(s.filters);
+    return { s, matcher, tokens: this.config.commandBurst, refilled: now, queue: Promise.resolve(), closed: false };
+  }
+
+  protected conn(ws: WebSocket): Conn | null {
+    let conn = this.conns.get(ws);
+    if (!conn) {
+      const s = readSession(ws);
+      if (!s) return null;
+      conn = this.freshConn(s, Date.now());
+      this.conns.set(ws, conn);
+    }
+    return conn;
+  }
+
+  protected persist(ws: WebSocket, conn: Conn): void {
+    ws.serializeAttachment(conn.s);
+  }
+
+  // --- incoming frames ------------------------------------------------------------------------
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const conn = this.conn(ws);
+    if (!conn) {
+      ws.close(CloseCode.PolicyViolation, "unknown connection");
+      return;
+    }
+    const run = conn.queue.then(() => this.handleFrame(ws, conn, message));
+    conn.queue = run.catch(() => undefined);
+    return run.catch((err) => {
+      console.error(JSON.stringify({ level: "error", msg: "frame handler failed", cid: conn.s.cid, err: String(err) }));
+    });
+  }
+
+  private takeToken(conn: Conn, now: number): boolean {
+    const { commandRatePerSec, commandBurst } = this.config;
+    conn.tokens = Math.min(commandBurst, conn.tokens + ((now - conn.refilled) / 1000) * commandRatePerSec);
+    conn.refilled = now;
+    if (conn.tokens < 1) return false;
+    conn.tokens -= 1;
+    return true;
+  }
+
+  private touch(ws: WebSocket, conn: Conn, now: number): void {
+    // Re-serializing the attachment on every frame would cost more than a one-second error in a
+    // 25-second liveness check.
+    if (now - conn.s.seen >= 1000) {
+      conn.s.seen = now;
+      this.persist(ws, conn);
+    }
+  }
+
+  private async handleFrame(ws: WebSocket, conn: Conn, message: string | ArrayBuffer): Promise<void> {
+    if (conn.closed) return;
+    const now = Date.now();
+    const decoded = decodeFrame(message, this.limits);
+    if (decoded.kind === "close") return this.closeConn(ws, conn, decoded.close.code, decoded.close.reason);
+    if (!this.takeToken(conn, now)) return this.closeConn(ws, conn, CloseCode.RateLimited, "rate limit exceeded");
+    this.touch(ws, conn, now);
+    if (decoded.kind === "pong") return;
+
+    const name = decoded.kind === "command" ? decoded.command.command : decoded.name;
+    if (conn.s.uid === null && !PRE_AUTH_COMMANDS.has(name)) {
+      return this.closeConn(ws, conn, CloseCode.PolicyViolation, "authenticate first");
+    }
+    if (decoded.kind === "invalid") {
+      if (name === "ws_auth") return this.closeConn(ws, conn, CloseCode.AuthFailed, "authentication failed");
+      this.safeSend(ws, errorReply(decoded.correlationId, decoded.error, now));
+      return;
+    }
+
+    const { command, correlationId } = decoded;
+    switch (command.command) {
+      case "ws_auth":
+        return this.authenticate(ws, conn, command.auth_token, correlationId);
+      case "ws_ping":
+        this.safeSend(ws, PONG);
+        return;
+      case "ws_filter":
+        conn.s.filters = command.filters.length ? command.filters : null;
+        conn.matcher = compileFilters(conn.s.filters);
+        this.persist(ws, conn);
+        this.safeSend(ws, successReply(correlationId, now));
+        return;
+      default:
+        try {
+          await this.onCommand(ws, conn, command);
+          if (correlationId !== null) this.safeSend(ws, successReply(correlationId, Date.now()));
+        } catch (err) {
+          if (!(err instanceof CommandError)) {
+            console.error(JSON.stringify({ level: "error", msg: "command failed", command: command.command, cid: conn.s.cid, err: String(err) }));
+          }
+          const text = err instanceof CommandError ? err.message : "internal error";
+          this.safeSend(ws, errorReply(correlationId, text, Date.now()));
+        }
+    }
+  }
+
+  private async authenticate(ws: WebSocket, conn: Conn, token: string, correlationId: CorrelationId): Promise<void> {
+    let claims: RtmClaims;
+    try {
+      claims = await verifyToken(token, "rtm", signingKey(this.env, this.config));
+    } catch (err) {
+      const reason = err instanceof TokenError && err.reason === "expired" ? "token expired" : "authentication failed";
+      return this.closeConn(ws, conn, CloseCode.AuthFailed, reason);
+    }
+    if (conn.closed) return;
+    const first = conn.s.uid === null;
+    if (!first && claims.user_id !== conn.s.uid) {
+      return this.closeConn(ws, conn, CloseCode.AuthFailed, "token is for another user");
+    }
+    if (first) {
+      const admission = this.admit(claims);
+      if (!admission.ok) return this.closeConn(ws, conn, admission.close.code, admission.close.reason);
+      conn.s.uid = claims.user_id;
+      conn.s.name = claims.user_name;
+      conn.s.ad = 0;
+    }
+    conn.s.exp = claims.exp * 1000;
+    this.persist(ws, conn);
+    const now = Date.now();
+    const ready = buildEvent(
+      "rtm.ready",
+      { connection_id: conn.s.cid, user_id: claims.user_id, ...this.readyPayload(conn.s) },
+      now,
+    );
+    this.safeSend(ws, ready.text);
+    void correlationId; // rtm.ready is the answer to ws_auth; no separate success reply
+    await this.armAt(Math.min(conn.s.exp, await this.pingCheckDue(now)));
+    if (first) await this.onAuthenticated(conn.s);
+  }
+
+  // --- closing --------------------------------------------------------------------------------
+
+  protected async closeConn(ws: WebSocket, conn: Conn, code: number, reason: string): Promise<void> {
+    if (conn.closed) return;
+    conn.closed = true;
+    try {
+      ws.close(code, reason);
+    } catch {
+      // already closing on the client's side; nothing to tell it
+    }
+    await this.afterClose(conn);
+  }
+
+  /** Presence bookkeeping, and no alarm left behind once the last socket is gone. */
+  private async afterClose(conn: Conn): Promise<void> {
+    if (conn.s.uid !== null) await this.onDisconnected(conn.s);
+    for (const ws of this.ctx.getWebSockets()) {
+      const other = this.conn(ws);
+      if (other && !other.closed) return;
+    }
+    if (this.nextDomainDeadline() === null) {
+      this.meta.set("ping_check_at", 0);
+      await this.ctx.storage.deleteAlarm();
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, _reason: string, _wasClean: boolean): Promise<void> {
+    const conn = this.conn(ws);
+    if (!conn || conn.closed) return;
+    conn.closed = true;
+    try {
+      // 1005/1006/1015 are reserved: they must never be sent in a close frame.
+      ws.close(code === 1005 || code === 1006 || code === 1015 ? 1000 : code, "closed");
+    } catch {
+      // the runtime may already have completed the close handshake
+    }
+    await this.afterClose(conn);
+  }
+
+  override async webSocketError(ws: WebSocket, _error: unknown): Promise<void> {
+    const conn = this.conn(ws);
+    if (!conn || conn.closed) return;
+    conn.closed = true;
+    await this.afterClose(conn);
+  }
+
+  // --- sending --------------------------------------------------------------------------------
+
+  protected safeSend(ws: WebSocket, text: string): void {
+    try {
+      ws.send(text);
+    } catch {
+      // the socket is closing; its close handler cleans up
+    }
+  }
+
+  /** Authenticated, open connections of this room. */
+  protected *live(): Generator<[WebSocket, Conn]> {
+    for (const ws of this.ctx.getWebSockets()) {
+      const conn = this.conn(ws);
+      if (conn && !conn.closed && conn.s.uid !== null) yield [ws, conn];
+    }
+  }
+
+  /**
+   * Sends one frame (serialized once) to every authenticated socket whose filters accept it.
+   * `only`/`except` pick sockets by user.
+   */
+  protected broadcast(frame: OutFrame, target: { only?: number; except?: number } = {}): number {
+    let sent = 0;
+    for (const [ws, conn] of this.live()) {
+      const uid = conn.s.uid;
+      if (target.only !== undefined && uid !== target.only) continue;
+      if (target.except !== undefined && uid === target.except) continue;
+      if (!matches(conn.matcher, frame.event)) continue;
+      this.safeSend(ws, frame.text);
+      sent++;
+    }
+    return sent;
+  }
+
+  /** Sends to one socket, through its filters. */
+  protected sendFiltered(ws: WebSocket, conn: Conn, frame: OutFrame): void {
+    if (matches(conn.matcher, frame.event)) this.safeSend(ws, frame.text);
+  }
+
+  // --- the one alarm --------------------------------------------------------------------------
+
+  /** Makes sure the alarm fires no later than `at`. */
+  protected async armAt(at: number): Promise<void> {
+    if (!Number.isFinite(at)) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Time of the next ping check, scheduling one if none is pending. */
+  private async pingCheckDue(now: number): Promise<number> {
+    const due = this.meta.get<number>("ping_check_at");
+    if (due !== undefined && due > now - this.config.pingIntervalMs) return due;
+    const next = now + this.config.pingIntervalMs;
+    this.meta.set("ping_check_at", next);
+    return next;
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const interval = this.config.pingIntervalMs;
+    const checkAt = this.meta.get<number>("ping_check_at") ?? NEVER;
+    const pingCheck = now >= checkAt;
+    let next = NEVER;
+    let authed = 0;
+    const pingFrame = pingCheck ? buildEvent("ping", {}, now).text : "";
+
+    for (const ws of this.ctx.getWebSockets()) {
+      const conn = this.conn(ws);
+      if (!conn || conn.closed) continue;
+      const s = conn.s;
+      if (s.uid === null) {
+        if (now >= s.ad) await this.closeConn(ws, conn, CloseCode.AuthFailed, "authentication timeout");
+        else next = Math.min(next, s.ad);
+        continue;
+      }
+      if (now >= s.exp) {
+        await this.closeConn(ws, conn, CloseCode.TokenExpired, "token expired");
+        continue;
+      }
+      if (pingCheck) {
+        const auto = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+        const silent = now - Math.max(s.seen, auto);
+        if (silent >= 2 * interval) {
+          await this.closeConn(ws, conn, CloseCode.PingTimeout, "ping timeout");
+          continue;
+        }
+        if (silent >= interval) this.safeSend(ws, pingFrame);
+      }
+      authed++;
+      next = Math.min(next, s.exp);
+    }
+
+    if (authed > 0) {
+      const nextCheck = pingCheck || checkAt === NEVER ? now + interval : checkAt;
+      this.meta.set("ping_check_at", nextCheck);
+      next = Math.min(next, nextCheck);
+    } else {
+      this.meta.set("ping_check_at", 0);
+    }
+
+    await this.runDomainTimers(now);
+    const domain = this.nextDomainDeadline();
+    if (domain !== null) next = Math.min(next, domain);
+
+    if (next === NEVER) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(next, now + 1));
+  }
+}

@@ -1,0 +1,302 @@
+import { type OutFrame, buildEvent } from "../protocol/envelope";
+import type { UserProfile } from "../protocol/objects";
+import { Meta } from "./sqlite";
+
+/**
+ * The channel room's SQLite: the channel row, members (with their profile copy, role, presence
+ * and read cursor), messages, reactions, reads, and the event log that backs `seq` and resume.
+ * Every query is parameterized; nothing here knows about sockets.
+ */
+export const CHANNEL_SCHEMA: readonly string[] = [
+  `CREATE TABLE channel (
+     id INTEGER PRIMARY KEY,
+     channel_name TEXT NOT NULL,
+     created_by INTEGER NOT NULL,
+     created_on INTEGER NOT NULL,
+     last_active_on INTEGER NOT NULL,
+     removed INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE members (
+     user_id INTEGER PRIMARY KEY,
+     email TEXT NOT NULL,
+     display_name TEXT NOT NULL,
+     has_avatar INTEGER NOT NULL DEFAULT 0,
+     last_active_on INTEGER NOT NULL,
+     user_role INTEGER NOT NULL,
+     online INTEGER NOT NULL DEFAULT 0,
+     read_cursor INTEGER NOT NULL DEFAULT 0,
+     joined_on INTEGER NOT NULL
+   );
+   CREATE TABLE messages (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     user_id INTEGER NOT NULL,
+     display_name TEXT NOT NULL,
+     message_type INTEGER NOT NULL,
+     content TEXT NOT NULL,
+     content_json INTEGER NOT NULL DEFAULT 0,
+     parent_id INTEGER,
+     is_edited INTEGER NOT NULL DEFAULT 0,
+     deleted INTEGER NOT NULL DEFAULT 0,
+     created_on INTEGER NOT NULL
+   );
+   CREATE TABLE reactions (
+     message_id INTEGER NOT NULL,
+     user_id INTEGER NOT NULL,
+     emoji TEXT NOT NULL,
+     display_name TEXT NOT NULL,
+     created_on INTEGER NOT NULL,
+     PRIMARY KEY (message_id, user_id, emoji)
+   );
+   CREATE TABLE reads (
+     message_id INTEGER NOT NULL,
+     user_id INTEGER NOT NULL,
+     PRIMARY KEY (message_id, user_id)
+   );
+   CREATE TABLE events (
+     seq INTEGER PRIMARY KEY,
+     frame TEXT NOT NULL,
+     created_on INTEGER NOT NULL
+   );`,
+];
+
+export type ChannelRow = {
+  id: number;
+  channel_name: string;
+  created_by: number;
+  created_on: number;
+  last_active_on: number;
+  removed: number;
+};
+
+export type MemberRow = {
+  user_id: number;
+  email: string;
+  display_name: string;
+  has_avatar: number;
+  last_active_on: number;
+  user_role: number;
+  online: number;
+  read_cursor: number;
+  joined_on: number;
+};
+
+export type MessageRow = {
+  id: number;
+  user_id: number;
+  display_name: string;
+  message_type: number;
+  content: string;
+  content_json: number;
+  parent_id: number | null;
+  is_edited: number;
+  deleted: number;
+  created_on: number;
+};
+
+export type ReactionRow = {
+  message_id: number;
+  user_id: number;
+  emoji: string;
+  display_name: string;
+};
+
+export interface NewMessage {
+  user_id: number;
+  display_name: string;
+  message_type: number;
+  content: string | object;
+  parent_id: number | null;
+  created_on: number;
+}
+
+export class ChannelStore {
+  private readonly sql: SqlStorage;
+  readonly meta: Meta;
+
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = storage.sql;
+    this.meta = new Meta(this.sql);
+    if (this.meta.get("epoch") === undefined) this.meta.set("epoch", crypto.randomUUID());
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.storage.transactionSync(fn);
+  }
+
+  // --- channel --------------------------------------------------------------------------------
+
+  channel(): ChannelRow | null {
+    return this.sql.exec<ChannelRow>("SELECT * FROM channel LIMIT 1").toArray()[0] ?? null;
+  }
+
+  createChannel(row: Omit<ChannelRow, "removed">): void {
+    this.sql.exec(
+      "INSERT INTO channel (id, channel_name, created_by, created_on, last_active_on) VALUES (?, ?, ?, ?, ?)",
+      row.id,
+      row.channel_name,
+      row.created_by,
+      row.created_on,
+      row.last_active_on,
+    );
+  }
+
+  touchChannel(now: number): void {
+    this.sql.exec("UPDATE channel SET last_active_on = ?", now);
+  }
+
+  // --- members --------------------------------------------------------------------------------
+
+  member(userId: number): MemberRow | null {
+    return this.sql.exec<MemberRow>("SELECT * FROM members WHERE user_id = ?", userId).toArray()[0] ?? null;
+  }
+
+  members(): MemberRow[] {
+    return this.sql.exec<MemberRow>("SELECT * FROM members ORDER BY joined_on, user_id").toArray();
+  }
+
+  addMember(p: UserProfile, role: number, readCursor: number, now: number): void {
+    this.sql.exec(
+      `INSERT INTO members (user_id, email, display_name, has_avatar, last_active_on, user_role, read_cursor, joined_on)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, display_name = excluded.display_name,
+         has_avatar = excluded.has_avatar, last_active_on = excluded.last_active_on`,
+      p.id,
+      p.email,
+      p.display_name,
+      p.has_avatar ? 1 : 0,
+      p.last_active_on,
+      role,
+      readCursor,
+      now,
+    );
+  }
+
+  // --- messages -------------------------------------------------------------------------------
+
+  insertMessage(m: NewMessage): MessageRow {
+    const isJson = typeof m.content !== "string";
+    const content = isJson ? JSON.stringify(m.content) : (m.content as string);
+    return this.sql
+      .exec<MessageRow>(
+        `INSERT INTO messages (user_id, display_name, message_type, content, content_json, parent_id, created_on)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        m.user_id,
+        m.display_name,
+        m.message_type,
+        content,
+        isJson ? 1 : 0,
+        m.parent_id,
+        m.created_on,
+      )
+      .one();
+  }
+
+  message(id: number): MessageRow | null {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE id = ? AND deleted = 0", id).toArray()[0] ?? null;
+  }
+
+  latestMessageId(): number {
+    const row = this.sql.exec<{ id: number | null }>("SELECT MAX(id) AS id FROM messages").one();
+    return row.id ?? 0;
+  }
+
+  /**
+   * One page of live (not deleted) messages, oldest → newest. `before` pages backwards from the
+   * newest below it; `after` pages forwards from the oldest above it; neither = the newest page.
+   */
+  page(q: { before?: number; after?: number; limit: number }): { rows: MessageRow[]; hasMore: boolean } {
+    const take = q.limit + 1;
+    let rows: MessageRow[];
+    if (q.after !== undefined) {
+      rows = this.sql
+        .exec<MessageRow>("SELECT * FROM messages WHERE deleted = 0 AND id > ? ORDER BY id ASC LIMIT ?", q.after, take)
+        .toArray();
+      const hasMore = rows.length > q.limit;
+      return { rows: rows.slice(0, q.limit), hasMore };
+    }
+    rows = this.sql
+      .exec<MessageRow>(
+        "SELECT * FROM messages WHERE deleted = 0 AND id < ? ORDER BY id DESC LIMIT ?",
+        q.before ?? Number.MAX_SAFE_INTEGER,
+        take,
+      )
+      .toArray();
+    const hasMore = rows.length > q.limit;
+    return { rows: rows.slice(0, q.limit).reverse(), hasMore };
+  }
+
+  reactionsFor(ids: readonly number[]): Map<number, ReactionRow[]> {
+    const out = new Map<number, ReactionRow[]>();
+    if (ids.length === 0) return out;
+    const rows = this.sql
+      .exec<ReactionRow>(
+        `SELECT message_id, user_id, emoji, display_name FROM reactions
+         WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY created_on, rowid`,
+        JSON.stringify(ids),
+      )
+      .toArray();
+    for (const r of rows) {
+      const list = out.get(r.message_id) ?? [];
+      list.push(r);
+      out.set(r.message_id, list);
+    }
+    return out;
+  }
+
+  readersFor(ids: readonly number[]): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    if (ids.length === 0) return out;
+    const rows = this.sql
+      .exec<{ message_id: number; user_id: number }>(
+        "SELECT message_id, user_id FROM reads WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
+        JSON.stringify(ids),
+      )
+      .toArray();
+    for (const r of rows) {
+      const list = out.get(r.message_id) ?? [];
+      list.push(r.user_id);
+      out.set(r.message_id, list);
+    }
+    return out;
+  }
+
+  // --- durable events: seq + log --------------------------------------------------------------
+
+  epoch(): string {
+    return this.meta.get<string>("epoch")!;
+  }
+
+  seq(): number {
+    return this.meta.get<number>("seq") ?? 0;
+  }
+
+  /**
+   * Gives a durable event the next seq and appends its exact frame to the log. Call inside the
+   * transaction that stores what the event announces, so a seq is never lost or reused.
+   */
+  appendEvent(event: string, payload: object, now: number): OutFrame {
+    const seq = this.seq() + 1;
+    const frame = buildEvent(event, payload, now, seq);
+    this.sql.exec("INSERT INTO events (seq, frame, created_on) VALUES (?, ?, ?)", seq, frame.text, now);
+    this.meta.set("seq", seq);
+    return frame;
+  }
+
+  /** Drops log entries that are both beyond the newest `keep` events and older than `maxAgeMs`. */
+  trimEvents(keep: number, maxAgeMs: number, now: number): void {
+    this.sql.exec("DELETE FROM events WHERE seq <= ? AND created_on < ?", this.seq() - keep, now - maxAgeMs);
+  }
+
+  /** Frames after `since`, oldest first, or null when the log no longer holds all of them. */
+  eventsAfter(since: number): string[] | null {
+    const current = this.seq();
+    if (since > current) return null;
+    if (since === current) return [];
+    const first = this.sql.exec<{ seq: number | null }>("SELECT MIN(seq) AS seq FROM events").one().seq;
+    if (first === null || first > since + 1) return null;
+    return this.sql
+      .exec<{ frame: string }>("SELECT frame FROM events WHERE seq > ? ORDER BY seq", since)
+      .toArray()
+      .map((r) => r.frame);
+  }
+}

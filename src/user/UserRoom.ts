@@ -1,0 +1,64 @@
+import type { RtmClaims } from "../auth/tokens";
+import type { Env } from "../env";
+import { CloseCode } from "../protocol/closeCodes";
+import { CHANNEL_COMMANDS, type Command } from "../protocol/commands";
+import { buildEvent } from "../protocol/envelope";
+import { CommandError } from "../rooms/errors";
+import type { Session } from "../rooms/session";
+import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
+import { channelRoom } from "../rooms/stubs";
+
+/**
+ * One user's own stream: events about the user rather than one channel (channels created or
+ * removed for them, alerts, unread totals). Channel commands sent here are forwarded to the
+ * channel's room, so a client can keep a single socket.
+ */
+export class UserRoom extends SocketRoom {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+  }
+
+  protected schema(): readonly string[] {
+    return [];
+  }
+
+  private userId(): number | undefined {
+    return this.meta.get<number>("user_id");
+  }
+
+  protected bind(roomId: number): void {
+    if (this.userId() === undefined) this.meta.set("user_id", roomId);
+  }
+
+  protected admit(claims: RtmClaims): Admission {
+    if (claims.user_id !== this.userId()) {
+      return { ok: false, close: { code: CloseCode.NotAllowed, reason: "not your stream" } };
+    }
+    return { ok: true };
+  }
+
+  protected readyPayload(_session: Session): Record<string, unknown> {
+    return {};
+  }
+
+  protected async onCommand(_ws: WebSocket, conn: Conn, command: Command): Promise<void> {
+    if (!CHANNEL_COMMANDS.has(command.command)) {
+      throw new CommandError(`${command.command} is not supported on the user stream`);
+    }
+    const channelId = "channel_id" in command ? command.channel_id : undefined;
+    if (channelId === undefined) throw new CommandError("channel_id is required on the user stream");
+    const result = await channelRoom(this.env, channelId).userCommand(conn.s.uid!, command);
+    if (!result.ok) throw new CommandError(result.error);
+  }
+
+  /** Delivers a user-stream event (no seq: SPEC §6) to every socket of this stream. */
+  async deliver(event: string, payload: object): Promise<number> {
+    return this.broadcast(buildEvent(event, payload, Date.now()));
+  }
+
+  /** Whether the user has a live connection on this stream. */
+  async online(): Promise<boolean> {
+    for (const _ of this.live()) return true;
+    return false;
+  }
+}
