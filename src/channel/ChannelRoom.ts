@@ -181,7 +181,7 @@ export class ChannelRoom extends SocketRoom {
         parent_message_id: "no such message in this channel",
       });
     }
-    const now = Date.now();
+    const now = this.clock.now();
     const { message, frame } = this.store.transaction(() => {
       const row = this.store.insertMessage({
         user_id: userId,
@@ -232,7 +232,7 @@ export class ChannelRoom extends SocketRoom {
   private runCommand(userId: number, command: Command): void {
     const a = this.access(userId);
     if ("ok" in a) throw new CommandError(a.error);
-    const now = Date.now();
+    const now = this.clock.now();
     switch (command.command) {
       case "ws_ephemeral_typing": {
         const last = this.typingAt.get(userId);
@@ -262,7 +262,7 @@ export class ChannelRoom extends SocketRoom {
       if (conn.matcher) this.sendFiltered(ws, conn, frameFromText(text));
       else this.safeSend(ws, text);
     }
-    const resumed = buildEvent("rtm.resumed", { recovered: frames !== null, seq: this.store.seq() }, Date.now());
+    const resumed = buildEvent("rtm.resumed", { recovered: frames !== null, seq: this.store.seq() }, this.clock.now());
     this.safeSend(ws, resumed.text);
   }
 }

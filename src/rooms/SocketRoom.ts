@@ -16,6 +16,7 @@ import {
 } from "../protocol/envelope";
 import { type Matcher, compileFilters, matches } from "../protocol/filters";
 import { Meta, migrate } from "../storage/sqlite";
+import { Clock } from "./clock";
 import { CommandError } from "./errors";
 import { type Session, newSession, readSession } from "./session";
 
@@ -46,6 +47,7 @@ const NEVER = Number.POSITIVE_INFINITY;
 export abstract class SocketRoom extends DurableObject<Env> {
   protected readonly config: Config;
   protected readonly meta: Meta;
+  readonly clock = new Clock();
   private readonly conns = new WeakMap<WebSocket, Conn>();
   private readonly limits: DecodeLimits;
 
@@ -98,7 +100,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const client = pair[0];
     const server = pair[1];
-    const now = Date.now();
+    const now = this.clock.now();
     const session = newSession(now, this.config.authDeadlineMs);
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(session);
@@ -117,7 +119,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (!conn) {
       const s = readSession(ws);
       if (!s) return null;
-      conn = this.freshConn(s, Date.now());
+      conn = this.freshConn(s, this.clock.now());
       this.conns.set(ws, conn);
     }
     return conn;
@@ -162,7 +164,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
 
   private async handleFrame(ws: WebSocket, conn: Conn, message: string | ArrayBuffer): Promise<void> {
     if (conn.closed) return;
-    const now = Date.now();
+    const now = this.clock.now();
     const decoded = decodeFrame(message, this.limits);
     if (decoded.kind === "close") return this.closeConn(ws, conn, decoded.close.code, decoded.close.reason);
     if (!this.takeToken(conn, now)) return this.closeConn(ws, conn, CloseCode.RateLimited, "rate limit exceeded");
@@ -195,13 +197,13 @@ export abstract class SocketRoom extends DurableObject<Env> {
       default:
         try {
           await this.onCommand(ws, conn, command);
-          if (correlationId !== null) this.safeSend(ws, successReply(correlationId, Date.now()));
+          if (correlationId !== null) this.safeSend(ws, successReply(correlationId, this.clock.now()));
         } catch (err) {
           if (!(err instanceof CommandError)) {
             console.error(JSON.stringify({ level: "error", msg: "command failed", command: command.command, cid: conn.s.cid, err: String(err) }));
           }
           const text = err instanceof CommandError ? err.message : "internal error";
-          this.safeSend(ws, errorReply(correlationId, text, Date.now()));
+          this.safeSend(ws, errorReply(correlationId, text, this.clock.now()));
         }
     }
   }
@@ -228,7 +230,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     }
     conn.s.exp = claims.exp * 1000;
     this.persist(ws, conn);
-    const now = Date.now();
+    const now = this.clock.now();
     const ready = buildEvent(
       "rtm.ready",
       { connection_id: conn.s.cid, user_id: claims.user_id, ...this.readyPayload(conn.s) },
@@ -345,7 +347,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     const interval = this.config.pingIntervalMs;
     const checkAt = this.meta.get<number>("ping_check_at") ?? NEVER;
     const pingCheck = now >= checkAt;

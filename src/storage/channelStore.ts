@@ -56,6 +56,34 @@ export const CHANNEL_SCHEMA: readonly string[] = [
      seq INTEGER PRIMARY KEY,
      frame TEXT NOT NULL,
      created_on INTEGER NOT NULL
+   );
+   -- lock_id only grows (AUTOINCREMENT never reuses), so it doubles as a fencing token.
+   CREATE TABLE locks (
+     lock_id INTEGER PRIMARY KEY AUTOINCREMENT,
+     path TEXT NOT NULL UNIQUE,
+     user_id INTEGER NOT NULL,
+     ttl_seconds INTEGER NOT NULL,
+     expires_on INTEGER NOT NULL,
+     created_on INTEGER NOT NULL
+   );
+   CREATE TABLE actions (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     action_name TEXT NOT NULL,
+     action_desc TEXT,
+     action_type INTEGER NOT NULL DEFAULT 1,
+     action_status INTEGER NOT NULL DEFAULT 0,
+     due_on INTEGER,
+     created_by INTEGER NOT NULL,
+     created_on INTEGER NOT NULL,
+     updated_on INTEGER,
+     updated_by INTEGER
+   );
+   -- Work deferred to the alarm: coalesced read-receipt and unread-count updates, presence pushes.
+   CREATE TABLE pending (
+     kind TEXT NOT NULL,
+     key TEXT NOT NULL,
+     due INTEGER NOT NULL,
+     PRIMARY KEY (kind, key)
    );`,
 ];
 

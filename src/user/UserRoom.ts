@@ -7,6 +7,7 @@ import { CommandError } from "../rooms/errors";
 import type { Session } from "../rooms/session";
 import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
 import { channelRoom } from "../rooms/stubs";
+import { USER_SCHEMA } from "../storage/userStore";
 
 /**
  * One user's own stream: events about the user rather than one channel (channels created or
@@ -19,7 +20,7 @@ export class UserRoom extends SocketRoom {
   }
 
   protected schema(): readonly string[] {
-    return [];
+    return USER_SCHEMA;
   }
 
   private userId(): number | undefined {
@@ -53,7 +54,7 @@ export class UserRoom extends SocketRoom {
 
   /** Delivers a user-stream event (no seq: SPEC §6) to every socket of this stream. */
   async deliver(event: string, payload: object): Promise<number> {
-    return this.broadcast(buildEvent(event, payload, Date.now()));
+    return this.broadcast(buildEvent(event, payload, this.clock.now()));
   }
 
   /** Whether the user has a live connection on this stream. */

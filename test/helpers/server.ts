@@ -1,0 +1,79 @@
+/**
+ * Starts the service the way the README does (`npm start`: D1 migrations + wrangler dev on
+ * miniflare) on a free port, and stops it (the whole process group) again.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+
+export interface RunningServer {
+  base: string;
+  port: number;
+  proc: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer(port?: number, timeoutMs = 90_000, extraArgs: string[] = []): Promise<RunningServer> {
+  const chosen = port ?? (await freePort());
+  const cwd = new URL("../..", import.meta.url).pathname;
+  const args = ["start", ...(extraArgs.length ? ["--", ...extraArgs] : [])];
+  const proc = spawn("npm", args, {
+    cwd,
+    env: { ...process.env, PORT: String(chosen), CI: "true", NO_COLOR: "1" },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  proc.stdout!.on("data", (d) => (log += d));
+  proc.stderr!.on("data", (d) => (log += d));
+  const base = `http://127.0.0.1:${chosen}`;
+
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+    try {
+      process.kill(-proc.pid!, "SIGTERM");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-proc.pid!, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }, 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited early (${proc.exitCode}):\n${log}`);
+    try {
+      const res = await fetch(`${base}/api/v1/none`);
+      if (res.status === 404) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`server did not start within ${timeoutMs} ms:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { base, port: chosen, proc, output: () => log, stop };
+}

@@ -1,0 +1,52 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/**
+ * Three layers (STYLE.md): pure units in Node, integration inside workerd through the real
+ * entry point, and e2e with real `ws` clients against `npm start` (the README's command).
+ */
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    test: {
+      projects: [
+        {
+          test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+        },
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  ENVIRONMENT: "development",
+                  // PBKDF2 at full strength costs ~50 ms a hash; tests create hundreds of users.
+                  PBKDF2_ITERATIONS: "1000",
+                  TEST_MIGRATIONS: migrations,
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "integration",
+            include: ["test/integration/**/*.test.ts"],
+            setupFiles: ["./test/integration/setup.ts"],
+            testTimeout: 20_000,
+          },
+        },
+        {
+          test: {
+            name: "e2e",
+            include: ["test/e2e/**/*.test.ts"],
+            environment: "node",
+            globalSetup: ["./test/e2e/global-setup.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            // One wrangler dev serves the whole layer; files run one after another against it.
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  };
+});
