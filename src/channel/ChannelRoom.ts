@@ -200,6 +200,10 @@ export class ChannelRoom extends SocketRoom {
     return ok({ message });
   }
 
+  // --- membership, channel life and presence (issue 3) -------------------------------------------
+
+  // --- message life: edits, deletes, reactions, reads, unread, alerts, actions, locks (issue 4) ----
+
   private trimLog(now: number): void {
     // Trimming every 100th event keeps the log bounded without a delete per write.
     if (this.store.seq() % 100 === 0) {
@@ -246,6 +250,7 @@ export class ChannelRoom extends SocketRoom {
         this.broadcast(frame, { except: userId });
         return;
       }
+      // issue 4: ws_read_notification, ws_all_read_notification, ws_add_reaction, ws_remove_reaction
       default:
         throw new CommandError(`${command.command} is not supported on this socket`);
     }

@@ -18,6 +18,7 @@ import { type Matcher, compileFilters, matches } from "../protocol/filters";
 import { Meta, migrate } from "../storage/sqlite";
 import { Clock } from "./clock";
 import { CommandError } from "./errors";
+import { type DomainTimer, earliest, runDue } from "./timers";
 import { type Session, newSession, readSession } from "./session";
 
 /** Header through which the worker tells a room which id it serves (clients cannot reach it). */
@@ -81,12 +82,8 @@ export abstract class SocketRoom extends DurableObject<Env> {
   protected onAuthenticated(_session: Session): Promise<void> | void {}
   /** An authenticated connection is gone (closed by either side, or pruned). */
   protected onDisconnected(_session: Session): Promise<void> | void {}
-  /** Earliest domain deadline (ms) the alarm must also serve, or null. */
-  protected nextDomainDeadline(): number | null {
-    return null;
-  }
-  /** Run domain timers that are due. */
-  protected runDomainTimers(_now: number): Promise<void> | void {}
+  /** Domain timers served by the same alarm (register in the subclass constructor). */
+  protected readonly timers: DomainTimer[] = [];
 
   // --- accepting sockets ----------------------------------------------------------------------
 
@@ -262,7 +259,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
       const other = this.conn(ws);
       if (other && !other.closed) return;
     }
-    if (this.nextDomainDeadline() === null) {
+    if (earliest(this.timers) === null) {
       this.meta.set("ping_check_at", 0);
       await this.ctx.storage.deleteAlarm();
     }
@@ -330,7 +327,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
 
   // --- the one alarm --------------------------------------------------------------------------
 
-  /** Makes sure the alarm fires no later than `at`. */
+  /** Makes sure the alarm fires no later than `at` (call after scheduling a domain timer). */
   protected async armAt(at: number): Promise<void> {
     if (!Number.isFinite(at)) return;
     const current = await this.ctx.storage.getAlarm();
@@ -389,8 +386,8 @@ export abstract class SocketRoom extends DurableObject<Env> {
       this.meta.set("ping_check_at", 0);
     }
 
-    await this.runDomainTimers(now);
-    const domain = this.nextDomainDeadline();
+    await runDue(this.timers, now);
+    const domain = earliest(this.timers);
     if (domain !== null) next = Math.min(next, domain);
 
     if (next === NEVER) await this.ctx.storage.deleteAlarm();

@@ -32,12 +32,12 @@ type Stub = ReturnType<typeof channelStub> | ReturnType<typeof userStub>;
 
 /** Moves a room's clock forward (the room's timers read it) and runs its alarm. */
 export async function advanceAndRunAlarm(stub: Stub, ms: number): Promise<boolean> {
-  await runInDurableObject(stub as DurableObjectStub, (room: { clock: { advance(ms: number): void } }) => {
-    room.clock.advance(ms);
+  await runInDurableObject(stub, (room) => {
+    (room as unknown as { clock: { advance(ms: number): void } }).clock.advance(ms);
   });
-  return runDurableObjectAlarm(stub as DurableObjectStub);
+  return runDurableObjectAlarm(stub);
 }
 
 export async function alarmOf(stub: Stub): Promise<number | null> {
-  return runInDurableObject(stub as DurableObjectStub, (_room, state) => state.storage.getAlarm());
+  return runInDurableObject(stub, (_room, state) => state.storage.getAlarm());
 }

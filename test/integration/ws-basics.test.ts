@@ -30,3 +30,22 @@ describe("channel socket basics", () => {
     ws.close();
   });
 });
+
+import { advanceAndRunAlarm, alarmOf, channelStub } from "../helpers/workerd";
+
+describe("liveness alarm (smoke)", () => {
+  it("pings a silent socket, then closes it 4008, and leaves no alarm", async () => {
+    const alice = await api.newUser("Alice");
+    const channel = await api.newChannel(alice.token);
+    const ws = await channelSocket(channel.id);
+    await ws.auth(alice.wsToken);
+    const stub = channelStub(channel.id);
+    expect(await alarmOf(stub)).not.toBeNull();
+    await advanceAndRunAlarm(stub, 26_000);
+    const ping = await ws.event("ping");
+    expect(ping).toMatchObject({ event: "ping", payload: {} });
+    await advanceAndRunAlarm(stub, 25_000);
+    expect(await ws.waitClose()).toMatchObject({ code: 4008 });
+    expect(await alarmOf(stub)).toBeNull();
+  });
+});
