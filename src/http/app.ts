@@ -5,6 +5,7 @@ import type { AppEnv } from "./context";
 import { ApiError, errorResponse } from "./errors";
 import { channelRoutes } from "./routes/channels";
 import { chatRoutes } from "./routes/chat";
+import { docRoutes } from "./routes/docs";
 import { rtmRoutes } from "./routes/rtm";
 import { socketRoutes } from "./routes/sockets";
 import { userRoutes } from "./routes/users";
@@ -19,6 +20,7 @@ export function createApp() {
   app.route("/", channelRoutes());
   app.route("/", chatRoutes());
   app.route("/", socketRoutes());
+  app.route("/", docRoutes());
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", "no such route")));
   app.onError((err, c) => {

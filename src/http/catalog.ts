@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { ChannelObject, MemberObject, MessageObject, UserObject } from "../protocol/wire";
+import * as P from "./schemas";
+
+/**
+ * Every HTTP route with its parameter schema (the same object the handler validates with) and its
+ * success body. The OpenAPI document is generated from this list, and a test checks that the app's
+ * routes and this list are the same set, so neither can drift.
+ */
+export interface RouteSpec {
+  name: string;
+  /** read routes accept GET and POST; write routes POST only */
+  kind: "read" | "write";
+  auth: "bearer" | "none" | "operator";
+  summary: string;
+  params: z.ZodType;
+  response: z.ZodObject;
+}
+
+const OkMeta = z.object({ ok: z.literal(true) });
+const ok = <S extends z.ZodRawShape>(shape: S) => z.object({ meta: OkMeta, ...shape });
+const None = z.object({});
+
+export const ErrorEnvelope = z
+  .object({ meta: z.object({ ok: z.literal(false), error: z.string(), code: z.string() }) })
+  .catchall(z.string().describe("422: each failing field repeated with its message"))
+  .meta({ id: "Error" });
+
+export const routes: RouteSpec[] = [
+  { name: "user.create", kind: "write", auth: "none", summary: "Sign up", params: P.UserCreate, response: ok({ user: UserObject }) },
+  {
+    name: "user.login",
+    kind: "write",
+    auth: "none",
+    summary: "Log in: a bearer token (24 h). Three consecutive failures lock the account 10 s, doubling.",
+    params: P.UserLogin,
+    response: ok({ token: z.string(), user: UserObject }),
+  },
+  { name: "user.info", kind: "read", auth: "bearer", summary: "The caller", params: None, response: ok({ user: UserObject }) },
+  {
+    name: "rtm.connect",
+    kind: "read",
+    auth: "bearer",
+    summary: "The user stream URL and a ws_token (1 h) that opens any of the user's sockets",
+    params: P.RtmConnect,
+    response: ok({ rtm: z.object({ ws_endpoint: z.string(), ws_token: z.string() }) }),
+  },
+  {
+    name: "channel.create",
+    kind: "write",
+    auth: "bearer",
+    summary: "Create a channel owned by the caller, with invitees by email or id",
+    params: P.ChannelCreate,
+    response: ok({ channel: ChannelObject }),
+  },
+  { name: "channel.info", kind: "read", auth: "bearer", summary: "One channel", params: P.ChannelRef, response: ok({ channel: ChannelObject }) },
+  { name: "channel.list", kind: "read", auth: "bearer", summary: "The caller's channels", params: None, response: ok({ channels: z.array(ChannelObject) }) },
+  {
+    name: "channel.members",
+    kind: "read",
+    auth: "bearer",
+    summary: "Members with their roles",
+    params: P.ChannelRef,
+    response: ok({ members: z.array(MemberObject) }),
+  },
+  {
+    name: "channel.history",
+    kind: "read",
+    auth: "bearer",
+    summary: "A page of messages, oldest → newest (newest page by default)",
+    params: P.ChannelHistory,
+    response: ok({ messages: z.array(MessageObject), has_more: z.boolean() }),
+  },
+  {
+    name: "chat.postmessage",
+    kind: "write",
+    auth: "bearer",
+    summary: "Post a message (text ≤ 16 KiB of UTF-8; parent_message_id quotes a message)",
+    params: P.ChatPost,
+    response: ok({ message: MessageObject }),
+  },
+];
+
+export function routeByName(name: string): RouteSpec | undefined {
+  return routes.find((r) => r.name === name);
+}
