@@ -22,6 +22,7 @@ export default defineConfig(async () => {
                   ENVIRONMENT: "development",
                   // PBKDF2 at full strength costs ~50 ms a hash; tests create hundreds of users.
                   PBKDF2_ITERATIONS: "1000",
+                  OPERATOR_TOKEN: "test-operator-token",
                   TEST_MIGRATIONS: migrations,
                 },
               },

@@ -79,6 +79,38 @@ export const routes: RouteSpec[] = [
     params: P.ChatPost,
     response: ok({ message: MessageObject }),
   },
+  {
+    name: "system.info",
+    kind: "read",
+    auth: "operator",
+    summary: "Operator view: version, live connections, messages in/out and rates, alarms pending (rooms=1: per room)",
+    params: P.SystemInfo,
+    response: ok({
+      system: z.object({
+        version: z.string(),
+        environment: z.string(),
+        live_connections: z.number().int(),
+        rooms_with_connections: z.number().int(),
+        messages_in: z.number().int(),
+        messages_out: z.number().int(),
+        messages_in_per_sec: z.number(),
+        messages_out_per_sec: z.number(),
+        alarms_pending: z.number().int(),
+        rooms: z
+          .array(
+            z.object({
+              room: z.string(),
+              connections: z.number().int(),
+              messages_in: z.number().int(),
+              messages_out: z.number().int(),
+              alarm_at: z.number().int().nullable(),
+              at: z.number().int(),
+            }),
+          )
+          .optional(),
+      }),
+    }),
+  },
 ];
 
 export function routeByName(name: string): RouteSpec | undefined {

@@ -73,3 +73,5 @@ export const ChatPost = z.object({
 });
 
 export { Emoji, Id };
+
+export const SystemInfo = z.object({ rooms: Flag.optional() });

@@ -1,0 +1,32 @@
+/**
+ * Structured JSON logs (one line per record; Workers Logs indexes the fields). Records carry a
+ * request or connection id, level, room and user id. Values under keys that could hold secrets or
+ * user content are dropped, so passwords, tokens and message text never reach a log line.
+ */
+export type Level = "debug" | "info" | "warn" | "error";
+
+export interface LogFields {
+  rid?: string;
+  cid?: string;
+  room?: string;
+  user_id?: number | null;
+  [key: string]: unknown;
+}
+
+const FORBIDDEN = /pass|token|secret|auth|cookie|text|content|message|body|email|filters/i;
+
+export function redact(fields: LogFields): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined) continue;
+    out[k] = FORBIDDEN.test(k) ? "[redacted]" : v;
+  }
+  return out;
+}
+
+export function log(level: Level, msg: string, fields: LogFields = {}): void {
+  const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...redact(fields) });
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+}
