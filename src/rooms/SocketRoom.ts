@@ -98,6 +98,12 @@ export abstract class SocketRoom extends DurableObject<Env> {
     }
     const roomId = Number(request.headers.get(ROOM_ID_HEADER));
     if (Number.isSafeInteger(roomId) && roomId > 0) this.bind(roomId);
+    if (this.tooManyPending()) {
+      return Response.json(
+        { meta: { ok: false, error: "too many unauthenticated connections; retry shortly", code: "too_many_pending" } },
+        { status: 429, headers: { "Retry-After": String(Math.ceil(this.config.authDeadlineMs / 1000)) } },
+      );
+    }
 
     const pair = new WebSocketPair();
     const client = pair[0];
@@ -109,6 +115,22 @@ export abstract class SocketRoom extends DurableObject<Env> {
     this.conns.set(server, this.freshConn(session, now));
     await this.armAt(session.ad);
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * Caps sockets that have not authenticated yet (each holds memory until its auth deadline).
+   * Counting is O(sockets), so it only runs once the room holds at least the cap in total.
+   */
+  private tooManyPending(): boolean {
+    const cap = this.config.maxUnauthenticatedPerRoom;
+    const all = this.ctx.getWebSockets();
+    if (all.length < cap) return false;
+    let pending = 0;
+    for (const ws of all) {
+      const conn = this.conn(ws);
+      if (conn && !conn.closed && conn.s.uid === null && ++pending >= cap) return true;
+    }
+    return false;
   }
 
   private freshConn(s: Session, now: number): Conn {
