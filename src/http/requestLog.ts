@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import { log } from "../ops/log";
+import { loadConfig } from "../config";
+import { log, setLogLevel } from "../ops/log";
 import type { AppEnv } from "./context";
 
 /**
@@ -7,6 +8,7 @@ import type { AppEnv } from "./context";
  * route path (never the query string, which may carry parameters), status, duration, user id.
  */
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
+  setLogLevel(loadConfig(c.env).logLevel);
   const started = Date.now();
   const rid = c.req.header("cf-ray") ?? crypto.randomUUID();
   c.header("x-request-id", rid);

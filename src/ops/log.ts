@@ -24,7 +24,23 @@ export function redact(fields: LogFields): Record<string, unknown> {
   return out;
 }
 
+const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+let threshold = RANK.info;
+let pinned = false;
+
+/** LOG_LEVEL var (default info); the worker and each room apply it when they start. */
+export function setLogLevel(level: string | undefined): void {
+  if (!pinned && level && level in RANK) threshold = RANK[level as Level];
+}
+
+/** Tests pin a level that configuration does not override; `null` unpins. */
+export function pinLogLevel(level: Level | null): void {
+  pinned = level !== null;
+  if (level) threshold = RANK[level];
+}
+
 export function log(level: Level, msg: string, fields: LogFields = {}): void {
+  if (RANK[level] < threshold) return;
   const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...redact(fields) });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);

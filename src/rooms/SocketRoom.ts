@@ -15,7 +15,7 @@ import {
   successReply,
 } from "../protocol/envelope";
 import { type Matcher, compileFilters, matches } from "../protocol/filters";
-import { log } from "../ops/log";
+import { log, setLogLevel } from "../ops/log";
 import { Meta, migrate } from "../storage/sqlite";
 import { Clock } from "./clock";
 import { CommandError } from "./errors";
@@ -58,6 +58,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = loadConfig(env as unknown as Record<string, unknown>);
+    setLogLevel(this.config.logLevel);
     this.limits = {
       frameLimitBytes: this.config.frameLimitBytes,
       maxFilters: this.config.maxFilters,

@@ -1,5 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { pinLogLevel } from "../../src/ops/log";
 import { advanceAndRunAlarm, api, BASE, channelSocket, channelStub } from "../helpers/workerd";
 
 async function systemInfo(token: string | null, query = "") {
@@ -49,7 +50,10 @@ describe("system.info", () => {
 });
 
 describe("logs", () => {
-  afterEach(() => vi.restoreAllMocks());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    pinLogLevel(null);
+  });
 
   it("carry structure and never a password, token or message text", async () => {
     const lines: string[] = [];
@@ -58,6 +62,7 @@ describe("logs", () => {
         lines.push(args.map(String).join(" "));
       });
     }
+    pinLogLevel("debug");
     const secretText = "the-secret-message-text-4711";
     const alice = await api.newUser("Alice");
     const channel = await api.newChannel(alice.token);
