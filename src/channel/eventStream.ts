@@ -26,8 +26,8 @@ export type ResumePlan =
  * Delivery side of a channel's durable events: every durable frame reaches the sockets in seq
  * order and once, whatever the code that produced it awaited between storing and broadcasting it
  * (a gap is filled from the log first, a frame already delivered is dropped). It also trims the
- * log and plans resumes. In memory it only keeps the delivered watermark, which a fresh instance
- * rebuilds from storage: nothing is in flight when a room is evicted.
+ * log and plans resumes. In memory it only keeps the delivered watermark; a fresh instance starts
+ * it at the seq its storage held when it opened (nothing is in flight when a room is evicted).
  */
 export class EventStream {
   private sent: number | null = null;
@@ -39,7 +39,8 @@ export class EventStream {
 
   /** Highest seq delivered to the sockets (what `rtm.ready` and `rtm.resumed` announce). */
   watermark(): number {
-    this.sent ??= this.store.seq();
+    // Not store.seq(): an event stored but not yet published by this instance is still to deliver.
+    this.sent ??= this.store.seqAtOpen;
     return this.sent;
   }
 

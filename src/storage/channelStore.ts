@@ -140,11 +140,17 @@ export interface NewMessage {
 export class ChannelStore {
   private readonly sql: SqlStorage;
   readonly meta: Meta;
+  /**
+   * seq when this instance opened the storage: every event up to it was published by an earlier
+   * instance; later ones are this instance's to deliver (see channel/eventStream.ts).
+   */
+  readonly seqAtOpen: number;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
     this.meta = new Meta(this.sql);
     if (this.meta.get("epoch") === undefined) this.meta.set("epoch", crypto.randomUUID());
+    this.seqAtOpen = this.seq();
   }
 
   transaction<T>(fn: () => T): T {

@@ -302,6 +302,17 @@ describe("resume across an eviction of the room", () => {
     sock.close();
   });
 
+  it("a connection that hibernated with the room gets the next event live after the room wakes for a post", async () => {
+    const r = await room();
+    const { sock, ready } = await connected(r.channelId, r.bob);
+    await evictDurableObject(channelStub(r.channelId));
+    await api.ok("chat.postmessage", { channel_id: r.channelId, text: "wakes the room" }, r.alice.token);
+    const live = await sock.next(isDurable);
+    expect(live.meta.seq).toBe(ready.seq + 1);
+    expect(live.payload.message.content).toBe("wakes the room");
+    sock.close();
+  });
+
   it("a connection that hibernated with the room keeps its place: resume after eviction replays only what it missed", async () => {
     const r = await room();
     const { sock: gone, ready: old } = await connected(r.channelId, r.bob);
