@@ -286,6 +286,20 @@ describe("exactly once, in order, around a replay", () => {
 });
 
 describe("resume across an eviction of the room", () => {
+  it("the epoch is fixed per room: the same after an eviction, different in another room", async () => {
+    const r = await room();
+    const other = await room();
+    const { sock: s1, ready: r1 } = await connected(r.channelId, r.bob);
+    s1.close();
+    await evictDurableObject(channelStub(r.channelId));
+    const { sock: s2, ready: r2 } = await connected(r.channelId, r.bob);
+    const { sock: s3, ready: r3 } = await connected(other.channelId, other.bob);
+    expect(r1.epoch).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r2.epoch).toBe(r1.epoch);
+    expect(r3.epoch).not.toBe(r1.epoch);
+    for (const s of [s2, s3]) s.close();
+  });
+
   it("a client that reconnects after the room was evicted recovers everything it missed", async () => {
     const r = await room();
     const { sock: gone, ready } = await connected(r.channelId, r.bob);
