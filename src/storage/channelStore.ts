@@ -306,7 +306,8 @@ export class ChannelStore {
 
   /**
    * Gives a durable event the next seq and appends its exact frame to the log. Call inside the
-   * transaction that stores what the event announces, so a seq is never lost or reused.
+   * transaction that stores what the event announces, so a seq is never lost or reused; broadcast
+   * the frame after the transaction commits (never inside it: a rolled-back seq is reused).
    */
   appendEvent(event: string, payload: object, now: number): OutFrame {
     const seq = this.seq() + 1;
