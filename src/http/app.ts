@@ -5,6 +5,7 @@ import type { AppEnv } from "./context";
 import { ApiError, errorResponse } from "./errors";
 import { channelRoutes } from "./routes/channels";
 import { chatRoutes } from "./routes/chat";
+import { profileRoutes } from "./routes/profile";
 import { rtmRoutes } from "./routes/rtm";
 import { socketRoutes } from "./routes/sockets";
 import { userRoutes } from "./routes/users";
@@ -15,6 +16,7 @@ export function createApp() {
   app.use("/api/*", cors());
 
   app.route("/", userRoutes());
+  app.route("/", profileRoutes());
   app.route("/", rtmRoutes());
   app.route("/", channelRoutes());
   app.route("/", chatRoutes());
