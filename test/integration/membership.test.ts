@@ -175,6 +175,20 @@ describe("channel.kick and channel.leave", () => {
     carolStream.close();
   });
 
+  it("a kicked user can be added back, and may then connect again", async () => {
+    const { alice, carol, channel } = await setup();
+    await api.ok("channel.kick", { channel_id: channel.id, user_id: carol.user.id }, alice.token);
+    const back = await api.ok("channel.adduser", { channel_id: channel.id, user_id: carol.user.id }, alice.token);
+    expect(back.channel.members.map((m: any) => [m.id, m.user_role])).toEqual([
+      [alice.user.id, 100],
+      [carol.user.id, 20],
+    ]);
+    expect(await listedChannelIds(api, carol.token)).toEqual([channel.id]);
+    const c = await channelSocket(channel.id);
+    expect((await c.auth(carol.wsToken)).payload.channel_id).toBe(channel.id);
+    c.close();
+  });
+
   it("kick refuses: non-owner 403, a non-member target 404, oneself 422", async () => {
     const { alice, bob, carol, channel } = await setup();
     const byMember = await api.call("channel.kick", { channel_id: channel.id, user_id: alice.user.id }, carol.token);
