@@ -370,6 +370,45 @@ describe("channel.remove", () => {
   });
 });
 
+describe("durability", () => {
+  it("membership, channel and profile events carry seq and are replayed by ws_resume, byte for byte", async () => {
+    const { alice, bob, carol, channel } = await setup();
+    const first = await channelSocket(channel.id);
+    const ready = await first.auth(alice.wsToken);
+    const { epoch, seq } = ready.payload;
+
+    await api.ok("channel.adduser", { channel_id: channel.id, user_id: bob.user.id }, alice.token);
+    await api.ok("channel.rename", { channel_id: channel.id, channel_name: "durable" }, alice.token);
+    await api.ok("user.profile.set", { name: "Carol B" }, carol.token);
+    await api.ok("channel.kick", { channel_id: channel.id, user_id: bob.user.id }, alice.token);
+    await first.event("user_removed.channel");
+    await first.event("channel.update");
+    const live = first.raw.filter((text) => JSON.parse(text).meta?.seq > seq);
+    first.close();
+
+    const names = live.map((text) => JSON.parse(text).event);
+    expect(names).toEqual([
+      "user_added.channel",
+      "chat.postMessage",
+      "channel.update",
+      "channel.update",
+      "user.profileUpdate",
+      "user_removed.channel",
+      "channel.update",
+    ]);
+    expect(live.map((text) => JSON.parse(text).meta.seq)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => seq + n));
+
+    const again = await channelSocket(channel.id);
+    await again.auth(alice.wsToken);
+    again.send({ command: "ws_resume", epoch, since_seq: seq });
+    const resumed = await again.event("rtm.resumed");
+    expect(resumed.payload).toEqual({ recovered: true, seq: seq + 7 });
+    const replayed = again.raw.filter((text) => JSON.parse(text).meta?.seq > seq);
+    expect(replayed).toEqual(live);
+    again.close();
+  });
+});
+
 describe("room state survives eviction", () => {
   it("a kicked user is still refused after the room is evicted", async () => {
     const { alice, carol, channel } = await setup();
