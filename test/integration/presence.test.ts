@@ -217,6 +217,19 @@ describe("global presence", () => {
     watcher.close();
   });
 
+  it("removing a channel closes its sockets (4004); a user with no other connection goes offline elsewhere", async () => {
+    const { alice, solo, watcher, shared } = await setup();
+    const a = await channelSocket(solo.id);
+    await a.auth(alice.wsToken);
+    expect((await nextPresence(watcher, alice.user.id)).event).toBe("user.online");
+    await api.ok("channel.remove", { channel_id: solo.id }, alice.token);
+    expect((await a.waitClose()).code).toBe(4004);
+    const off = await onlyOne(watcher, presenceOf(alice.user.id), "alice offline");
+    expect([off.event, off.payload.channel_id]).toEqual(["user.offline", shared.id]);
+    expect(await alarmOf(channelStub(solo.id))).toBeNull();
+    watcher.close();
+  });
+
   it("a kicked user's closed socket counts as gone", async () => {
     const { alice, bob, shared, watcher } = await setup();
     const a = await channelSocket(shared.id);
