@@ -50,6 +50,17 @@ describe("user.create", () => {
     expect(await loginStatus(e2)).toBe(200);
   });
 
+  it("a multipart form body works too", async () => {
+    const email = uniqueEmail("multi");
+    const body = new FormData();
+    body.set("email", email);
+    body.set("password", PASSWORD);
+    body.set("name", "Multi Part");
+    const r = await request("/api/v1/user.create", { method: "POST", body });
+    expect(r.status).toBe(200);
+    expectUserObject(r.body.user, email, "Multi Part");
+  });
+
   it("a taken email (any case) is 409 email_taken, and the first account keeps its password", async () => {
     const email = uniqueEmail("dup");
     await api.ok("user.create", { email, password: PASSWORD, name: "First" });
