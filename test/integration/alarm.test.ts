@@ -161,6 +161,20 @@ describe("liveness alarm (SPEC §3)", () => {
     expect(await eventually(() => alarmOf(stub), null)).toBeNull();
   });
 
+  it("a room that went idle arms its alarm again for the next socket, which is pinged as usual", async () => {
+    const { alice, channel, ws, stub } = await authed();
+    ws.close(1000, "bye");
+    expect(await eventually(() => alarmOf(stub), null)).toBeNull();
+    await advanceClock(stub, 100_000);
+    const next = await channelSocket(channel.id);
+    await next.auth(alice.wsToken);
+    expect(await alarmOf(stub)).not.toBeNull();
+    await advanceAndRunAlarm(stub, 26_000);
+    expect(await next.event("ping")).toEqual(PING);
+    await advanceAndRunAlarm(stub, 25_000);
+    expect((await next.waitClose()).code).toBe(4008);
+  });
+
   it("no alarm is left after the last user-stream socket goes", async () => {
     const alice = await api.newUser("Alice");
     const stub = userStub(alice.user.id);

@@ -72,6 +72,11 @@ describe("the error envelope on every route", async () => {
           expect(r.status === 200 ? r.body.meta : r.body.meta.code).toEqual(r.status === 200 ? { ok: true } : "invalid_params");
         });
       }
+      it("error responses carry the CORS header too (browsers can read the envelope)", async () => {
+        const r = await rawPost(route.method, "{", "application/json", token);
+        expect(r.status).toBeGreaterThanOrEqual(400);
+        expect(r.headers.get("access-control-allow-origin")).toBe("*");
+      });
       it("CORS is open", async () => {
         const res = await SELF.fetch(`${BASE}/api/v1/${route.method}`, {
           method: "OPTIONS",

@@ -193,6 +193,15 @@ describe("user.login", () => {
     expect(await row()).toMatchObject({ failures: 1, locked_until: 0 });
   });
 
+  it("the lockout is per account whatever the email's case", async () => {
+    const email = uniqueEmail("Case.Lock");
+    await api.ok("user.create", { email, password: PASSWORD, name: "C" });
+    expect(await loginStatus(email.toUpperCase(), "bad password")).toBe(401);
+    expect(await loginStatus(email.toLowerCase(), "bad password")).toBe(401);
+    expect(await loginStatus(email, "bad password")).toBe(401);
+    expect((await api.call("user.login", { email: email.toLowerCase(), password: PASSWORD })).status).toBe(429);
+  });
+
   it("unknown emails are throttled the same way (no account enumeration)", async () => {
     const email = uniqueEmail("ghost");
     for (let i = 0; i < 3; i++) expect(await loginStatus(email)).toBe(401);
