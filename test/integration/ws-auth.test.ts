@@ -314,6 +314,18 @@ describe("4029: sustained flooding", () => {
     await expectClose(ws, 4029);
   });
 
+  it("frames served by the auto-response do not count", async () => {
+    const { alice, channel } = await memberSetup();
+    const ws = await channelSocket(channel.id);
+    await ws.auth(alice.wsToken);
+    for (let i = 0; i < 80; i++) ws.send('{"command":"ws_ping"}');
+    for (let i = 0; i < 80; i++) await ws.next((f) => f.event === "pong");
+    ws.send({ command: "ws_ephemeral_typing", channel_id: channel.id, correlationId: "after" });
+    expect((await ws.reply("after")).type).toBe("success");
+    expect(ws.closed).toBeNull();
+    ws.close();
+  });
+
   it("a burst under the limit is fine", async () => {
     const { alice, channel } = await memberSetup();
     const ws = await channelSocket(channel.id);
