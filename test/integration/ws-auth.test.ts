@@ -20,16 +20,14 @@ describe("rtm.ready", () => {
   it("channel socket: exactly {connection_id, user_id, channel_id, epoch, seq}, no meta.seq", async () => {
     const { alice, channel } = await memberSetup();
     const ws = await channelSocket(channel.id);
-    ws.send({ command: "ws_auth", auth_token: alice.wsToken, correlationId: "auth-1" });
-    const ready = await ws.event("rtm.ready");
+    const ready = await ws.auth(alice.wsToken);
     expect(ready).toEqual({
       meta: { api: "v1", time: expect.any(Number) },
       event: "rtm.ready",
       payload: { connection_id: expect.any(String), user_id: alice.user.id, channel_id: channel.id, epoch: expect.any(String), seq: 0 },
     });
     expect(ready.payload.connection_id.length).toBeGreaterThan(8);
-    // rtm.ready is the answer to ws_auth: no separate reply
-    await ws.nothing(() => true, 150);
+    await ws.nothing(() => true, 100);
     ws.close();
   });
 
