@@ -45,6 +45,20 @@ describe("rtm.ready", () => {
     b.close();
   });
 
+  it("frames are handled in order: a command sent right behind ws_auth (without waiting) is not refused", async () => {
+    const { alice, channel } = await memberSetup();
+    const ws = await channelSocket(channel.id);
+    ws.send({ command: "ws_auth", auth_token: alice.wsToken });
+    ws.send({ command: "ws_ephemeral_typing", channel_id: channel.id, correlationId: "t" });
+    ws.send({ type: "filter", correlationId: "f", filters: [] });
+    const ready = await ws.next();
+    expect(ready.event).toBe("rtm.ready");
+    expect(await ws.next()).toMatchObject({ correlationId: "t", type: "success" });
+    expect(await ws.next()).toMatchObject({ correlationId: "f", type: "success" });
+    expect(ws.closed).toBeNull();
+    ws.close();
+  });
+
   it("user stream: exactly {connection_id, user_id} (no epoch/seq)", async () => {
     const { alice } = await memberSetup();
     const ws = await userSocket(alice.user.id);
