@@ -129,3 +129,28 @@ describe("commands and events over real sockets", () => {
     stream.close();
   });
 });
+
+describe("the real alarm (no test hooks)", () => {
+  it("an unauthenticated socket gets the 4001 close frame from the room's own alarm about 10 s after opening; an authenticated one stays", async () => {
+    const alice = await api.newUser("Alice");
+    const channel = await api.newChannel(alice.token);
+    const opened = Date.now();
+    const lurker = await connect(channelUrl(channel.id));
+    const member = await connect(channelUrl(channel.id));
+    await member.auth(alice.wsToken);
+    // Poll for the close frame rather than the `close` event: after a close sent from the alarm
+    // the local runtime ends the TCP connection only ~10 s later (when the room goes idle), and
+    // `ws` fires `close` only then. readyState CLOSING (2) = the server's close frame arrived.
+    const raw = lurker.ws as unknown as { readyState: number; _closeCode?: number };
+    while (raw.readyState === 1 && Date.now() - opened < 20_000) await new Promise((r) => setTimeout(r, 50));
+    const after = Date.now() - opened;
+    expect(raw.readyState).toBeGreaterThanOrEqual(2);
+    expect(lurker.closed?.code ?? raw._closeCode).toBe(4001);
+    expect(after).toBeGreaterThanOrEqual(9_500);
+    expect(after).toBeLessThan(15_000);
+    expect(member.closed).toBeNull();
+    member.send({ command: "ws_ping", correlationId: 1 });
+    await member.next((f) => f.event === "pong");
+    member.close();
+  }, 30_000);
+});
