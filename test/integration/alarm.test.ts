@@ -175,6 +175,18 @@ describe("liveness alarm (SPEC §3)", () => {
     expect((await next.waitClose()).code).toBe(4008);
   });
 
+  it("the user stream has the same liveness: pinged, then 4008, then no alarm", async () => {
+    const alice = await api.newUser("Alice");
+    const stub = userStub(alice.user.id);
+    const ws = await userSocket(alice.user.id);
+    await ws.auth(alice.wsToken);
+    await advanceAndRunAlarm(stub, 26_000);
+    expect(await ws.event("ping")).toEqual(PING);
+    await advanceAndRunAlarm(stub, 25_000);
+    expect((await ws.waitClose()).code).toBe(4008);
+    expect(await alarmOf(stub)).toBeNull();
+  });
+
   it("no alarm is left after the last user-stream socket goes", async () => {
     const alice = await api.newUser("Alice");
     const stub = userStub(alice.user.id);
