@@ -265,7 +265,7 @@ describe("1008 / 1009: policy and size", () => {
     await expectClose(c, 1009);
     await expectClose(u, 1009);
   });
-  it("a frame of exactly 64 KiB is not oversize", async () => {
+  it("a frame of exactly 64 KiB is not oversize; 64 KiB + 1 byte is", async () => {
     const { alice, channel } = await memberSetup();
     const ws = await channelSocket(channel.id);
     await ws.auth(alice.wsToken);
@@ -273,7 +273,9 @@ describe("1008 / 1009: policy and size", () => {
     ws.send(JSON.stringify({ command: "ws_ping", correlationId: "edge", pad: "x".repeat(64 * 1024 - base.length) }));
     expect(await ws.next((f) => f.event === "pong")).toEqual({ event: "pong" });
     expect(ws.closed).toBeNull();
-    ws.close();
+    // one byte more (counted in UTF-8: "é" is two bytes) is over the limit
+    ws.send(JSON.stringify({ command: "ws_ping", correlationId: "edge", pad: `é${"x".repeat(64 * 1024 - base.length - 1)}` }));
+    expect((await ws.waitClose()).code).toBe(1009);
   });
 });
 
