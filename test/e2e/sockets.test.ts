@@ -138,9 +138,9 @@ describe("the real alarm (no test hooks)", () => {
     const lurker = await connect(channelUrl(channel.id));
     const member = await connect(channelUrl(channel.id));
     await member.auth(alice.wsToken);
-    // Poll for the close frame rather than the `close` event: after a close sent from the alarm
-    // the local runtime ends the TCP connection only ~10 s later (when the room goes idle), and
-    // `ws` fires `close` only then. readyState CLOSING (2) = the server's close frame arrived.
+    // Poll for the close frame rather than the `close` event: when the alarm closes a socket that
+    // never sent a frame, the local runtime ends the TCP connection only ~10 s later, and `ws`
+    // fires `close` only then. readyState CLOSING (2) = the server's close frame arrived.
     const raw = lurker.ws as unknown as { readyState: number; _closeCode?: number };
     while (raw.readyState === 1 && Date.now() - opened < 20_000) await new Promise((r) => setTimeout(r, 50));
     const after = Date.now() - opened;
