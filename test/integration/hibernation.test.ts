@@ -62,6 +62,27 @@ describe("hibernation: evictDurableObject keeps sockets, their auth and their fi
     b.close();
   });
 
+  it("the typing throttle survives eviction (at most one chat.userTyping per user per 2 s)", async () => {
+    const alice = await api.newUser("Alice");
+    const bob = await api.newUser("Bob");
+    const channel = await api.newChannel(alice.token, [bob.user.id], "typing");
+    const a = await channelSocket(channel.id);
+    const b = await channelSocket(channel.id);
+    await a.auth(alice.wsToken);
+    await b.auth(bob.wsToken);
+    a.send({ command: "ws_ephemeral_typing", channel_id: channel.id });
+    await b.event("chat.userTyping");
+    await evictDurableObject(channelStub(channel.id));
+    a.send({ command: "ws_ephemeral_typing", channel_id: channel.id, correlationId: "again" });
+    expect((await a.reply("again")).type).toBe("success");
+    await b.nothing((f) => f.event === "chat.userTyping", 200);
+    await advanceClock(channelStub(channel.id), 2_000);
+    a.send({ command: "ws_ephemeral_typing", channel_id: channel.id });
+    await b.event("chat.userTyping");
+    a.close();
+    b.close();
+  });
+
   it("an unauthenticated socket stays unauthenticated: a command still closes 1008", async () => {
     const alice = await api.newUser("Alice");
     const channel = await api.newChannel(alice.token, [], "unauth");
