@@ -59,7 +59,7 @@ function memberObject(m: MemberRow): MemberObject {
 export class ChannelRoom extends SocketRoom {
   private readonly store: ChannelStore;
   private readonly presence: ChannelPresence;
-  /** last delivered chat.userTyping per user; losing it to an eviction only re-allows one event */
+  /** last delivered chat.userTyping per user (a cache of `_meta` typing:<uid>, which survives eviction) */
   private readonly typingAt = new Map<number, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -414,9 +414,10 @@ export class ChannelRoom extends SocketRoom {
     const now = this.clock.now();
     switch (command.command) {
       case "ws_ephemeral_typing": {
-        const last = this.typingAt.get(userId);
+        const last = this.typingAt.get(userId) ?? this.meta.get<number>(`typing:${userId}`);
         if (last !== undefined && now - last < this.config.typingIntervalMs) return; // dropped: SPEC §3
         this.typingAt.set(userId, now);
+        this.meta.set(`typing:${userId}`, now);
         const frame = buildEvent(
           "chat.userTyping",
           { user: memberUser(a.member), channel_id: a.channel.id },

@@ -435,7 +435,8 @@ export abstract class SocketRoom extends DurableObject<Env> {
         continue;
       }
       if (pingCheck) {
-        const auto = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+        const autoAt = this.ctx.getWebSocketAutoResponseTimestamp(ws);
+        const auto = autoAt ? this.clock.fromWall(autoAt.getTime()) : 0;
         const silent = now - Math.max(s.seen, auto);
         if (silent >= 2 * interval) {
           await this.closeConn(ws, conn, CloseCode.PingTimeout, "ping timeout");

@@ -12,4 +12,9 @@ export class Clock {
   advance(ms: number): void {
     this.offsetMs += ms;
   }
+
+  /** A wall-clock time from the runtime (e.g. the auto-response timestamp) on this clock. */
+  fromWall(ms: number): number {
+    return ms + this.offsetMs;
+  }
 }

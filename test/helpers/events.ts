@@ -62,3 +62,6 @@ export async function resume(
     .map((r) => r.text);
   return { replayed, resumed, start };
 }
+
+/** Presence events arrive asynchronously after a user's first connection; "nothing else" checks skip them. */
+export const notPresence = (f: Frame): boolean => f.event !== "user.online" && f.event !== "user.offline";

@@ -69,6 +69,55 @@ const table: { why: string; frame: string | ArrayBuffer; expected: Record<string
     frame: '{"type":"filter","filters":[{"property":"event","value":"aaaaaaaaaaaaaaaaaaaaaa"}]}',
     expected: { kind: "invalid", name: "ws_filter" },
   },
+  {
+    why: "filter property over 128 characters is an error reply (SPEC §6)",
+    frame: JSON.stringify({ type: "filter", filters: [{ property: "p".repeat(129), value: "x" }] }),
+    expected: { kind: "invalid", name: "ws_filter" },
+  },
+  {
+    why: "filter property of exactly 128 characters is accepted",
+    frame: JSON.stringify({ type: "filter", filters: [{ property: "p".repeat(128), value: "x" }] }),
+    expected: { kind: "command", command: { command: "ws_filter" } },
+  },
+  {
+    why: "filter property that is not a string is an error reply",
+    frame: '{"type":"filter","filters":[{"property":5,"value":"x"}]}',
+    expected: { kind: "invalid", name: "ws_filter" },
+  },
+  {
+    why: "filter value null is an error reply",
+    frame: '{"type":"filter","filters":[{"property":"event","value":null}]}',
+    expected: { kind: "invalid", name: "ws_filter" },
+  },
+  {
+    why: "filter value array is an error reply",
+    frame: '{"type":"filter","filters":[{"property":"event","value":["a"]}]}',
+    expected: { kind: "invalid", name: "ws_filter" },
+  },
+  {
+    why: "filter entry that is not an object is an error reply",
+    frame: '{"type":"filter","filters":["event"]}',
+    expected: { kind: "invalid", name: "ws_filter" },
+  },
+  {
+    why: "exactly the maximum number of filters is accepted; number and boolean values kept",
+    frame: '{"type":"filter","correlationId":7,"filters":[{"property":"event","value":"a"},{"property":"x","value":1},{"property":"y","value":false}]}',
+    expected: {
+      kind: "command",
+      correlationId: 7,
+      command: { command: "ws_filter", filters: [{ property: "event", value: "a" }, { property: "x", value: 1 }, { property: "y", value: false }] },
+    },
+  },
+  {
+    why: "a non-exact ws_ping (with correlationId) is a command for the room",
+    frame: '{"command":"ws_ping","correlationId":"p1"}',
+    expected: { kind: "command", correlationId: "p1", command: { command: "ws_ping" } },
+  },
+  {
+    why: "a correlationId of another type is treated as absent",
+    frame: '{"command":"ws_ephemeral_typing","channel_id":"x","correlationId":{"a":1}}',
+    expected: { kind: "invalid", correlationId: null },
+  },
   { why: "a pong answer is liveness only", frame: '{"event":"pong"}', expected: { kind: "pong" } },
   {
     why: "unknown fields are ignored",

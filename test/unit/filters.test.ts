@@ -56,6 +56,35 @@ const table: { why: string; filters: FilterSpec[] | null; event: unknown; expect
   { why: "prototype keys are not properties", filters: [{ property: "constructor", value: "*" }], event: post, expected: false },
   { why: "__proto__ paths do not reach the prototype", filters: [{ property: "payload.__proto__.toString", value: "*" }], event: post, expected: false },
   { why: "a path through a scalar is missing", filters: [{ property: "event.length", value: "*" }], event: post, expected: false },
+  {
+    why: "type and event are one property, so they are OR-ed, not AND-ed",
+    filters: [
+      { property: "type", value: "chat.postMessage" },
+      { property: "event", value: "chat.userTyping" },
+    ],
+    event: typing,
+    expected: true,
+  },
+  {
+    why: "* beside other values of the same property still matches anything present",
+    filters: [
+      { property: "payload.channel_id", value: "1" },
+      { property: "payload.channel_id", value: "*" },
+    ],
+    event: typing,
+    expected: true,
+  },
+  {
+    why: "an AND-ed group that the event lacks fails the whole match",
+    filters: [
+      { property: "event", value: "chat.userTyping" },
+      { property: "payload.message.user_id", value: "*" },
+    ],
+    event: typing,
+    expected: false,
+  },
+  { why: "payload.type is a real path, not the event alias", filters: [{ property: "payload.type", value: "chat.userTyping" }], event: typing, expected: false },
+  { why: "a property that is an empty string is compared as one", filters: [{ property: "payload.message.content", value: "" }], event: post, expected: false },
   { why: "number string matching is exact", filters: [{ property: "payload.channel_id", value: "1101000" }], event: typing, expected: false },
 ];
 

@@ -55,6 +55,7 @@ export function channelRoutes() {
   });
 
   readRoute(app, "channel.list", requireUser, async (c) => {
+    await readParams(c); // no parameters, but a malformed body is still 400/413/415 (SPEC §2)
     const ids = await new Directory(c.env.DB).channelIdsOf(c.var.userId);
     const results = await Promise.all(ids.map((id) => channelRoom(c.env, id).info(c.var.userId)));
     return success(c, { channels: results.flatMap((r) => (r.ok ? [unwrap(r)] : [])) });

@@ -58,6 +58,7 @@ export function userRoutes() {
   });
 
   readRoute(app, "user.info", requireUser, async (c) => {
+    await readParams(c); // no parameters, but a malformed body is still 400/413/415 (SPEC §2)
     const user = await new Directory(c.env.DB).userById(c.var.userId);
     if (!user) throw new ApiError(404, "user_not_found", "no such user");
     const online = await userRoom(c.env, user.id).online();

@@ -1,0 +1,122 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { rawPost, request } from "../helpers/requests";
+import { BASE, api } from "../helpers/workerd";
+
+/** Every route of issue 2, whether it needs a bearer token, and whether it mutates (POST only). */
+const ROUTES: { method: string; auth: boolean; mutating: boolean }[] = [
+  { method: "user.create", auth: false, mutating: true },
+  { method: "user.login", auth: false, mutating: true },
+  { method: "user.info", auth: true, mutating: false },
+  { method: "rtm.connect", auth: true, mutating: false },
+  { method: "channel.create", auth: true, mutating: true },
+  { method: "channel.info", auth: true, mutating: false },
+  { method: "channel.list", auth: true, mutating: false },
+  { method: "channel.members", auth: true, mutating: false },
+  { method: "channel.history", auth: true, mutating: false },
+  { method: "chat.postmessage", auth: true, mutating: true },
+];
+
+const envelope = (code: string) => ({ meta: { ok: false, error: expect.any(String), code } });
+
+describe("the error envelope on every route", async () => {
+  const alice = await api.newUser("Alice");
+  const channel = await api.newChannel(alice.token, [], "errors");
+  const historyOf = async () => (await api.ok("channel.history", { channel_id: channel.id }, alice.token)).messages;
+
+  for (const route of ROUTES) {
+    const token = route.auth ? alice.token : undefined;
+    describe(route.method, () => {
+      it("400 for a malformed JSON body", async () => {
+        const r = await rawPost(route.method, '{"channel_id": 1,', "application/json", token);
+        expect(r.status).toBe(400);
+        expect(r.body).toEqual(envelope("malformed_body"));
+      });
+      it("400 for a JSON body that is not an object", async () => {
+        for (const body of ["[1,2]", "42", "null", '"text"']) {
+          const r = await rawPost(route.method, body, "application/json", token);
+          expect(r.status, body).toBe(400);
+          expect(r.body, body).toEqual(envelope("malformed_body"));
+        }
+      });
+      it("415 for an unsupported content type", async () => {
+        const r = await rawPost(route.method, "channel_id=1", "text/plain", token);
+        expect(r.status).toBe(415);
+        expect(r.body).toEqual(envelope("unsupported_media_type"));
+      });
+      it("413 for a body over 256 KiB", async () => {
+        const r = await rawPost(route.method, JSON.stringify({ text: "x".repeat(300 * 1024) }), "application/json", token);
+        expect(r.status).toBe(413);
+        expect(r.body).toEqual(envelope("body_too_large"));
+      });
+      if (route.auth) {
+        it("401 without a bearer token, before the body is read", async () => {
+          const r = await rawPost(route.method, "{not json", "application/json");
+          expect(r.status).toBe(401);
+          expect(r.body).toEqual(envelope("unauthorized"));
+        });
+      }
+      if (route.mutating) {
+        it("405 for GET (and PUT/DELETE), with Allow: POST", async () => {
+          for (const method of ["GET", "PUT", "DELETE"]) {
+            const r = await request(`/api/v1/${route.method}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+            expect(r.status, method).toBe(405);
+            expect(r.body, method).toEqual(envelope("method_not_allowed"));
+            expect(r.headers.get("allow")).toBe("POST");
+          }
+        });
+      } else {
+        it("GET is accepted", async () => {
+          const r = await request(`/api/v1/${route.method}`, { headers: { authorization: `Bearer ${token}` } });
+          expect([200, 422]).toContain(r.status); // 422 where a channel_id is required
+          expect(r.status === 200 ? r.body.meta : r.body.meta.code).toEqual(r.status === 200 ? { ok: true } : "invalid_params");
+        });
+      }
+      it("error responses carry the CORS header too (browsers can read the envelope)", async () => {
+        const r = await rawPost(route.method, "{", "application/json", token);
+        expect(r.status).toBeGreaterThanOrEqual(400);
+        expect(r.headers.get("access-control-allow-origin")).toBe("*");
+      });
+      it("CORS is open", async () => {
+        const res = await SELF.fetch(`${BASE}/api/v1/${route.method}`, {
+          method: "OPTIONS",
+          headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+        });
+        expect(res.status).toBeLessThan(300);
+        expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      });
+    });
+  }
+
+  it("nothing was stored by any of the bad requests above", async () => {
+    expect(await historyOf()).toEqual([]);
+    expect((await api.ok("channel.list", {}, alice.token)).channels.map((c: any) => c.id)).toEqual([channel.id]);
+  });
+});
+
+describe("unknown routes and socket URLs", () => {
+  for (const path of ["/api/v1/nope.nope", "/api/v1/", "/", "/api/v2/user.info", "/rtm/ws/room/1"]) {
+    it(`404 with the envelope: ${path}`, async () => {
+      const r = await request(path, { method: "POST" });
+      expect(r.status).toBe(404);
+      expect(r.body).toEqual(envelope("not_found"));
+    });
+  }
+
+  for (const id of ["abc", "0", "-1", "1.5", "1e3", "99999999999999999999"]) {
+    it(`400 before any upgrade for a socket id ${JSON.stringify(id)}`, async () => {
+      const res = await SELF.fetch(`${BASE}/rtm/ws/channel/${id}`, { headers: { Upgrade: "websocket" } });
+      expect(res.status).toBe(400);
+      expect(res.webSocket).toBeNull();
+      expect(await res.json()).toEqual(envelope("invalid_id"));
+      const user = await SELF.fetch(`${BASE}/rtm/ws/user/${id}`, { headers: { Upgrade: "websocket" } });
+      expect(user.status).toBe(400);
+    });
+  }
+
+  it("426 for a socket URL without an upgrade", async () => {
+    const r = await request("/rtm/ws/channel/11010000");
+    expect(r.status).toBe(426);
+    expect(r.body).toEqual(envelope("upgrade_required"));
+  });
+});
