@@ -8,6 +8,10 @@ import { chatRoutes } from "./routes/chat";
 import { rtmRoutes } from "./routes/rtm";
 import { socketRoutes } from "./routes/sockets";
 import { userRoutes } from "./routes/users";
+import { actionRoutes } from "./routes/actions";
+import { alertRoutes } from "./routes/alerts";
+import { lockRoutes } from "./routes/locks";
+import { messageRoutes } from "./routes/messages";
 
 /** The worker: the HTTP API under /api/v1 and websocket upgrades under /rtm/ws. */
 export function createApp() {
@@ -19,6 +23,10 @@ export function createApp() {
   app.route("/", channelRoutes());
   app.route("/", chatRoutes());
   app.route("/", socketRoutes());
+  app.route("/", messageRoutes());
+  app.route("/", alertRoutes());
+  app.route("/", actionRoutes());
+  app.route("/", lockRoutes());
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", "no such route")));
   app.onError((err, c) => {
