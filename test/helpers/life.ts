@@ -3,7 +3,7 @@
  * members, and small shorthands for posting and for sockets already authenticated.
  */
 import { expect } from "vitest";
-import { api, channelSocket, userSocket } from "./workerd";
+import { advanceAndRunAlarm, api, channelSocket, channelStub, userSocket } from "./workerd";
 
 export async function trio() {
   const [alice, bob, carol] = await Promise.all([api.newUser("Alice"), api.newUser("Bob"), api.newUser("Carol")]);
@@ -41,3 +41,14 @@ export function userShape(u: { user: { id: number }; email: string }, name: stri
   };
 }
 
+
+/**
+ * Moves a channel room's clock a minute ahead and runs its alarm once, before any socket is open.
+ * Every deadline the room sets afterwards lies a minute past real time, so the runtime never fires
+ * the alarm on its own during the test: coalesced work happens exactly when the test runs the
+ * alarm (advanceAndRunAlarm), which makes "nothing before, one event after" assertions exact.
+ * Anything already pending (e.g. unread pushes for the creation's bot message) is flushed now.
+ */
+export async function holdAlarms(channelId: number): Promise<void> {
+  await advanceAndRunAlarm(channelStub(channelId), 60_000);
+}
