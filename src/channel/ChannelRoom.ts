@@ -91,6 +91,10 @@ export class ChannelRoom extends SocketRoom {
     return CHANNEL_SCHEMA;
   }
 
+  protected roomLabel(): string {
+    return `channel:${this.store.channel()?.id ?? "unbound"}`;
+  }
+
   protected bind(_roomId: number): void {
     // The channel's id is recorded by create(); a socket to a channel that never existed is
     // refused after ws_auth (4003), like any non-member.
@@ -198,6 +202,7 @@ export class ChannelRoom extends SocketRoom {
       });
     }
     const now = this.clock.now();
+    this.counted.in++;
     const { message, frame } = this.store.transaction(() => {
       const row = this.store.insertMessage({
         user_id: userId,

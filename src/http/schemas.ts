@@ -75,6 +75,8 @@ export const ChatPost = z.object({
 
 export { Emoji, Id };
 
+export const SystemInfo = z.object({ rooms: Flag.optional() });
+
 // --- message life (issue 4) ---------------------------------------------------------------------
 
 const Int = z.union([z.number(), z.string().regex(/^-?\d+$/, "must be an integer").transform(Number)]).pipe(z.number().int());

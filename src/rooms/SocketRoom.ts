@@ -15,6 +15,7 @@ import {
   successReply,
 } from "../protocol/envelope";
 import { type Matcher, compileFilters, matches } from "../protocol/filters";
+import { log, setLogLevel } from "../ops/log";
 import { Meta, migrate } from "../storage/sqlite";
 import { Clock } from "./clock";
 import { CommandError } from "./errors";
@@ -51,10 +52,13 @@ export abstract class SocketRoom extends DurableObject<Env> {
   readonly clock = new Clock();
   private readonly conns = new WeakMap<WebSocket, Conn>();
   private readonly limits: DecodeLimits;
+  /** frames received and sent since the last stats report (operator counters, SPEC system.info) */
+  protected readonly counted = { in: 0, out: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = loadConfig(env as unknown as Record<string, unknown>);
+    setLogLevel(this.config.logLevel);
     this.limits = {
       frameLimitBytes: this.config.frameLimitBytes,
       maxFilters: this.config.maxFilters,
@@ -68,6 +72,8 @@ export abstract class SocketRoom extends DurableObject<Env> {
 
   // --- what a subclass provides ---------------------------------------------------------------
 
+  /** "channel:<id>" / "user:<id>", for logs and operator stats. */
+  protected abstract roomLabel(): string;
   /** SQLite migrations of the room, in order (the base adds `_meta`). */
   protected abstract schema(): readonly string[];
   /** Remember the id the worker routed this socket to (first upgrade of a fresh room). */
@@ -93,6 +99,12 @@ export abstract class SocketRoom extends DurableObject<Env> {
     }
     const roomId = Number(request.headers.get(ROOM_ID_HEADER));
     if (Number.isSafeInteger(roomId) && roomId > 0) this.bind(roomId);
+    if (this.tooManyPending()) {
+      return Response.json(
+        { meta: { ok: false, error: "too many unauthenticated connections; retry shortly", code: "too_many_pending" } },
+        { status: 429, headers: { "Retry-After": String(Math.ceil(this.config.authDeadlineMs / 1000)) } },
+      );
+    }
 
     const pair = new WebSocketPair();
     const client = pair[0];
@@ -104,6 +116,22 @@ export abstract class SocketRoom extends DurableObject<Env> {
     this.conns.set(server, this.freshConn(session, now));
     await this.armAt(session.ad);
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * Caps sockets that have not authenticated yet (each holds memory until its auth deadline).
+   * Counting is O(sockets), so it only runs once the room holds at least the cap in total.
+   */
+  private tooManyPending(): boolean {
+    const cap = this.config.maxUnauthenticatedPerRoom;
+    const all = this.ctx.getWebSockets();
+    if (all.length < cap) return false;
+    let pending = 0;
+    for (const ws of all) {
+      const conn = this.conn(ws);
+      if (conn && !conn.closed && conn.s.uid === null && ++pending >= cap) return true;
+    }
+    return false;
   }
 
   private freshConn(s: Session, now: number): Conn {
@@ -137,7 +165,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     const run = conn.queue.then(() => this.handleFrame(ws, conn, message));
     conn.queue = run.catch(() => undefined);
     return run.catch((err) => {
-      console.error(JSON.stringify({ level: "error", msg: "frame handler failed", cid: conn.s.cid, err: String(err) }));
+      log("error", "frame handler failed", { room: this.roomLabel(), cid: conn.s.cid, user_id: conn.s.uid, err: String(err) });
     });
   }
 
@@ -161,6 +189,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
 
   private async handleFrame(ws: WebSocket, conn: Conn, message: string | ArrayBuffer): Promise<void> {
     if (conn.closed) return;
+    this.counted.in++;
     const now = this.clock.now();
     const decoded = decodeFrame(message, this.limits);
     if (decoded.kind === "close") return this.closeConn(ws, conn, decoded.close.code, decoded.close.reason);
@@ -197,7 +226,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
           if (correlationId !== null) this.safeSend(ws, successReply(correlationId, this.clock.now()));
         } catch (err) {
           if (!(err instanceof CommandError)) {
-            console.error(JSON.stringify({ level: "error", msg: "command failed", command: command.command, cid: conn.s.cid, err: String(err) }));
+            log("error", "command failed", { room: this.roomLabel(), cid: conn.s.cid, user_id: conn.s.uid, command: command.command, err: String(err) });
           }
           const text = err instanceof CommandError ? err.message : "internal error";
           this.safeSend(ws, errorReply(correlationId, text, this.clock.now()));
@@ -263,6 +292,24 @@ export abstract class SocketRoom extends DurableObject<Env> {
       this.meta.set("ping_check_at", 0);
       await this.ctx.storage.deleteAlarm();
     }
+    await this.reportStats(0, null);
+  }
+
+  /** Folds the counters into the room's totals and tells the operator stats room. */
+  private async reportStats(connections: number, alarmAt: number | null): Promise<void> {
+    const messagesIn = (this.meta.get<number>("stats_in") ?? 0) + this.counted.in;
+    const messagesOut = (this.meta.get<number>("stats_out") ?? 0) + this.counted.out;
+    this.meta.set("stats_in", messagesIn);
+    this.meta.set("stats_out", messagesOut);
+    this.counted.in = 0;
+    this.counted.out = 0;
+    const room = this.roomLabel();
+    try {
+      const stats = this.env.STATS.get(this.env.STATS.idFromName("stats"));
+      await stats.report({ room, connections, messages_in: messagesIn, messages_out: messagesOut, alarm_at: alarmAt, at: this.clock.now() });
+    } catch (err) {
+      log("warn", "stats report failed", { room, err: String(err) });
+    }
   }
 
   override async webSocketClose(ws: WebSocket, code: number, _reason: string, _wasClean: boolean): Promise<void> {
@@ -290,6 +337,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
   protected safeSend(ws: WebSocket, text: string): void {
     try {
       ws.send(text);
+      this.counted.out++;
     } catch {
       // the socket is closing; its close handler cleans up
     }
@@ -390,7 +438,9 @@ export abstract class SocketRoom extends DurableObject<Env> {
     const domain = earliest(this.timers);
     if (domain !== null) next = Math.min(next, domain);
 
-    if (next === NEVER) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.max(next, now + 1));
+    const alarmAt = next === NEVER ? null : Math.max(next, now + 1);
+    if (alarmAt === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(alarmAt);
+    if (pingCheck) await this.reportStats(authed, alarmAt);
   }
 }

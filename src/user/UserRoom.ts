@@ -29,6 +29,10 @@ export class UserRoom extends SocketRoom {
     return USER_SCHEMA;
   }
 
+  protected roomLabel(): string {
+    return `user:${this.userId() ?? "unbound"}`;
+  }
+
   private userId(): number | undefined {
     return this.meta.get<number>("user_id");
   }
