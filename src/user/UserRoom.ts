@@ -77,7 +77,7 @@ export class UserRoom extends SocketRoom {
 
   /** Stores an alert and sends `alert.notification` (payload: the alert object) on this stream. */
   async addAlert(input: AlertInput): Promise<AlertObject> {
-    const row = new AlertStore(this.ctx.storage.sql).insert({ ...input, from: input.from });
+    const row = new AlertStore(this.ctx.storage.sql).insert(input);
     const alert = alertObject(row);
     this.broadcast(buildEvent("alert.notification", alert, this.clock.now()));
     return alert;
