@@ -2,7 +2,7 @@ import type { RtmClaims } from "../auth/tokens";
 import type { Env } from "../env";
 import { CloseCode } from "../protocol/closeCodes";
 import type { Command } from "../protocol/commands";
-import { buildEvent, frameFromText } from "../protocol/envelope";
+import { type OutFrame, buildEvent } from "../protocol/envelope";
 import { ROLE_OWNER, type UserProfile, formatTime, unixSeconds, userObject } from "../protocol/objects";
 import { CommandError, type Failure, type Result, fail, noChannel, notMember, ok } from "../rooms/errors";
 import type { Session } from "../rooms/session";
@@ -10,6 +10,7 @@ import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
 import { userRoom } from "../rooms/stubs";
 import { CHANNEL_SCHEMA, type ChannelRow, ChannelStore, type MemberRow } from "../storage/channelStore";
 import { Directory } from "../storage/directory";
+import { EventStream, type ResumeSession } from "./eventStream";
 import { type MessageObject, messageObject, messageObjects, userAddedBotMessage } from "./messages";
 // message life (issue 4)
 import type { DomainTimer } from "../rooms/timers";
@@ -109,8 +110,9 @@ export class ChannelRoom extends SocketRoom {
     return { ok: true };
   }
 
-  protected readyPayload(_session: Session): Record<string, unknown> {
-    return { channel_id: this.store.channel()?.id, epoch: this.store.epoch(), seq: this.store.seq() };
+  protected readyPayload(session: Session): Record<string, unknown> {
+    const seq = this.events.startLive(session as ResumeSession);
+    return { channel_id: this.store.channel()?.id, epoch: this.store.epoch(), seq };
   }
 
   // --- reading ------------------------------------------------------------------------------------
@@ -217,7 +219,6 @@ export class ChannelRoom extends SocketRoom {
       return { message, frame: this.store.appendEvent("chat.postMessage", { message }, now) };
     });
     this.broadcast(frame);
-    this.trimLog(now);
     await this.messagePosted(a, message.id, parent);
     return ok({ message });
   }
@@ -244,7 +245,6 @@ export class ChannelRoom extends SocketRoom {
       now: () => this.clock.now(),
       broadcast: (frame, target) => this.broadcast(frame, target),
       armAt: (at) => this.armAt(at),
-      logged: (now) => this.trimLog(now),
     };
     this.unread = new UnreadPusher(() => this.life);
     return [lockTimer(() => this.life), receiptTimer(() => this.life, this.unread)];
@@ -311,13 +311,6 @@ export class ChannelRoom extends SocketRoom {
     return releaseLock(this.life, a, input.lock_id);
   }
 
-  private trimLog(now: number): void {
-    // Trimming every 100th event keeps the log bounded without a delete per write.
-    if (this.store.seq() % 100 === 0) {
-      this.store.trimEvents(this.config.eventLogMinEvents, this.config.eventLogMinAgeMs, now);
-    }
-  }
-
   // --- commands -----------------------------------------------------------------------------------
 
   protected async onCommand(ws: WebSocket, conn: Conn, command: Command): Promise<void> {
@@ -376,18 +369,37 @@ export class ChannelRoom extends SocketRoom {
     }
   }
 
+  // --- event log: ordered delivery, resume (issue 5) ---------------------------------------------
+
+  private eventStream: EventStream | null = null;
+  private get events(): EventStream {
+    this.eventStream ??= new EventStream(this.store, {
+      minEvents: this.config.eventLogMinEvents,
+      minAgeMs: this.config.eventLogMinAgeMs,
+    });
+    return this.eventStream;
+  }
+
+  /**
+   * Durable frames (those with a seq) go out strictly in seq order and once each, and publishing
+   * them trims the log; other frames pass straight through.
+   */
+  protected override broadcast(frame: OutFrame, target: { only?: number; except?: number } = {}): number {
+    if (frame.event.meta.seq === undefined) return super.broadcast(frame, target);
+    let sent = 0;
+    for (const f of this.events.publish(frame, this.clock.now())) sent = super.broadcast(f, f === frame ? target : {});
+    return sent;
+  }
+
   private resume(ws: WebSocket, conn: Conn, epoch: string, since: number): void {
     if (conn.s.resumed) throw new CommandError("ws_resume is allowed once per connection");
     conn.s.resumed = true;
     this.persist(ws, conn);
-    const frames = epoch === this.store.epoch() ? this.store.eventsAfter(since) : null;
+    const plan = this.events.resume(conn.s as ResumeSession, epoch, since);
     // Replay and the closing rtm.resumed go out in one synchronous run, so no live event can
     // slip in between: live events produced meanwhile are sent after it, in order.
-    for (const text of frames ?? []) {
-      if (conn.matcher) this.sendFiltered(ws, conn, frameFromText(text));
-      else this.safeSend(ws, text);
-    }
-    const resumed = buildEvent("rtm.resumed", { recovered: frames !== null, seq: this.store.seq() }, this.clock.now());
+    for (const frame of plan.frames) this.sendFiltered(ws, conn, frame);
+    const resumed = buildEvent("rtm.resumed", { recovered: plan.recovered, seq: plan.seq }, this.clock.now());
     this.safeSend(ws, resumed.text);
   }
 }

@@ -80,6 +80,5 @@ export function createAction(port: ChannelPort, a: Access, input: NewActionInput
     return { action, frame: port.store.appendEvent("action.create", { action, channel_id: a.channel.id }, now) };
   });
   port.broadcast(frame);
-  port.logged(now);
   return ok({ action });
 }

@@ -26,7 +26,6 @@ export async function updateMessage(
     return { edited, message, frame: port.store.appendEvent("chat.updateMessage", { message }, now) };
   });
   port.broadcast(frame);
-  port.logged(now);
   const targets = postTargets({
     author: a.member.user_id,
     mentioned: newlyMentioned(row.content_json ? "" : row.content, text),
@@ -53,7 +52,6 @@ export async function deleteMessage(port: ChannelPort, a: Access, messageId: num
     return port.store.appendEvent("chat.deleteMessage", { message_id: messageId, channel_id: a.channel.id }, now);
   });
   port.broadcast(frame);
-  port.logged(now);
   await unread.markDirty(port.msgs.membersBehind(messageId, row.user_id));
   return ok(null);
 }

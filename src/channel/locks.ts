@@ -41,7 +41,6 @@ export function expireLocks(port: ChannelPort, now: number): number {
     }),
   );
   for (const f of frames) port.broadcast(f);
-  port.logged(now);
   return frames.length;
 }
 
@@ -73,7 +72,6 @@ export async function acquireLock(port: ChannelPort, a: Access, path: string, tt
     return { row, frame: port.store.appendEvent("lock.acquire", lockObject(row, a.channel.id), now) };
   });
   port.broadcast(frame);
-  port.logged(now);
   await port.armAt(row.expires_on);
   return ok(lockObject(row, a.channel.id));
 }
@@ -104,6 +102,5 @@ export function releaseLock(port: ChannelPort, a: Access, lockId: number): Resul
     return port.store.appendEvent("lock.release", lockObject(held, a.channel.id), now);
   });
   port.broadcast(frame);
-  port.logged(now);
   return ok(null);
 }

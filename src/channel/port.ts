@@ -22,11 +22,10 @@ export interface ChannelPort {
   config: Config;
   env: Env;
   now(): number;
+  /** Durable frames (with seq) go out in seq order and once each (the room's EventStream). */
   broadcast(frame: OutFrame, target?: { only?: number; except?: number }): number;
   /** Makes the room's one alarm fire no later than `at`. */
   armAt(at: number): Promise<void>;
-  /** After appending durable events: lets the room trim its event log. */
-  logged(now: number): void;
 }
 
 /** The live channel and the caller's membership (ChannelRoom.access). */

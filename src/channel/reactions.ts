@@ -26,10 +26,7 @@ export async function react(
     const message = messageObjects(port.store, [row], a.channel.id)[0]!;
     return { changed, message, frame: changed ? port.store.appendEvent("chat.updateMessage", { message }, now) : null };
   });
-  if (frame) {
-    port.broadcast(frame);
-    port.logged(now);
-  }
+  if (frame) port.broadcast(frame);
   if (changed && !input.remove) {
     const target = reactionTarget({ reactor: uid, author: row.user_id, isMember: (id) => port.store.member(id) !== null });
     if (target) await deliverAlerts(port, a.channel.id, [target], a.member, row, input.emoji);

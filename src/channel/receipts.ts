@@ -79,7 +79,6 @@ function announceReaders(port: ChannelPort, messageId: number, now: number): voi
     return port.store.appendEvent("chat.updateMessage", { message }, now);
   });
   port.broadcast(frame);
-  port.logged(now);
 }
 
 async function scheduleReaders(port: ChannelPort, messageId: number, now: number): Promise<void> {

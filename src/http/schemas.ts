@@ -60,8 +60,11 @@ export const ChannelCreate = z.object({
 
 export const ChannelRef = z.object({ channel_id: Id });
 
+/** `after_id` 0 walks forward from the very first message (ids start at 1). */
+const AfterCursor = z.union([z.literal(0), z.literal("0").transform(() => 0), Id]);
+
 export const ChannelHistory = z
-  .object({ channel_id: Id, before_id: Id.optional(), after_id: Id.optional(), limit: Limit.optional() })
+  .object({ channel_id: Id, before_id: Id.optional(), after_id: AfterCursor.optional(), limit: Limit.optional() })
   .refine((q) => q.before_id === undefined || q.after_id === undefined, {
     message: "before_id and after_id cannot be combined",
     path: ["after_id"],

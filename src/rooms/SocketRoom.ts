@@ -80,7 +80,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
   protected abstract bind(roomId: number): void;
   /** May this user hold a socket here? */
   protected abstract admit(claims: RtmClaims): Admission;
-  /** Payload of `rtm.ready` beyond connection_id and user_id. */
+  /** Payload of `rtm.ready` beyond connection_id and user_id (may record state in the session; it is persisted). */
   protected abstract readyPayload(session: Session): Record<string, unknown>;
   /** A decoded, authenticated command other than auth, ping and filter. Throw CommandError to reply an error. */
   protected abstract onCommand(ws: WebSocket, conn: Conn, command: Command): Promise<void> | void;
@@ -255,13 +255,13 @@ export abstract class SocketRoom extends DurableObject<Env> {
       conn.s.ad = 0;
     }
     conn.s.exp = claims.exp * 1000;
-    this.persist(ws, conn);
     const now = this.clock.now();
     const ready = buildEvent(
       "rtm.ready",
       { connection_id: conn.s.cid, user_id: claims.user_id, ...this.readyPayload(conn.s) },
       now,
     );
+    this.persist(ws, conn); // after readyPayload, which may record state in the session
     this.safeSend(ws, ready.text);
     void correlationId; // rtm.ready is the answer to ws_auth; no separate success reply
     await this.armAt(Math.min(conn.s.exp, await this.pingCheckDue(now)));

@@ -140,11 +140,17 @@ export interface NewMessage {
 export class ChannelStore {
   private readonly sql: SqlStorage;
   readonly meta: Meta;
+  /**
+   * seq when this instance opened the storage: every event up to it was published by an earlier
+   * instance; later ones are this instance's to deliver (see channel/eventStream.ts).
+   */
+  readonly seqAtOpen: number;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
     this.meta = new Meta(this.sql);
     if (this.meta.get("epoch") === undefined) this.meta.set("epoch", crypto.randomUUID());
+    this.seqAtOpen = this.seq();
   }
 
   transaction<T>(fn: () => T): T {
@@ -300,7 +306,8 @@ export class ChannelStore {
 
   /**
    * Gives a durable event the next seq and appends its exact frame to the log. Call inside the
-   * transaction that stores what the event announces, so a seq is never lost or reused.
+   * transaction that stores what the event announces, so a seq is never lost or reused; broadcast
+   * the frame after the transaction commits (never inside it: a rolled-back seq is reused).
    */
   appendEvent(event: string, payload: object, now: number): OutFrame {
     const seq = this.seq() + 1;
@@ -310,21 +317,56 @@ export class ChannelStore {
     return frame;
   }
 
-  /** Drops log entries that are both beyond the newest `keep` events and older than `maxAgeMs`. */
+  /**
+   * Drops the oldest log entries that are both beyond the newest `keep` events and older than
+   * `maxAgeMs`, so the log keeps at least the last `keep` events and everything of the last
+   * `maxAgeMs` (SPEC §3 "Resume"). Only a prefix is ever dropped: the log stays one contiguous run
+   * of seqs, which is what lets eventsBetween() tell "complete" from "partly trimmed" by counting.
+   * Cost: the scan stops at the first entry it keeps, so it reads about as many rows as it deletes.
+   */
   trimEvents(keep: number, maxAgeMs: number, now: number): void {
-    this.sql.exec("DELETE FROM events WHERE seq <= ? AND created_on < ?", this.seq() - keep, now - maxAgeMs);
+    const upTo = this.seq() - keep;
+    if (upTo <= 0) return;
+    const young = this.sql
+      .exec<{ seq: number }>(
+        "SELECT seq FROM events WHERE seq <= ? AND created_on >= ? ORDER BY seq LIMIT 1",
+        upTo,
+        now - maxAgeMs,
+      )
+      .toArray()[0];
+    const cut = young ? young.seq - 1 : upTo;
+    if (cut > 0) this.sql.exec("DELETE FROM events WHERE seq <= ?", cut);
   }
 
-  /** Frames after `since`, oldest first, or null when the log no longer holds all of them. */
+  /** Oldest seq the log still holds (0 when it is empty). */
+  firstLoggedSeq(): number {
+    return this.sql.exec<{ seq: number | null }>("SELECT MIN(seq) AS seq FROM events").one().seq ?? 0;
+  }
+
+  /**
+   * The exact frames of seqs `after`+1 … `upTo`, oldest first, or null when the log no longer
+   * holds every one of them: recovery is never partial.
+   */
+  eventsBetween(after: number, upTo: number): string[] | null {
+    if (after < 0 || upTo > this.seq()) return null;
+    if (after >= upTo) return [];
+    const first = this.firstLoggedSeq();
+    if (first === 0 || first > after + 1) return null;
+    const rows = this.sql
+      .exec<{ seq: number; frame: string }>(
+        "SELECT seq, frame FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
+        after,
+        upTo,
+      )
+      .toArray();
+    // seq is the primary key, so upTo - after rows starting at after + 1 means none is missing.
+    if (rows.length !== upTo - after || rows[0]!.seq !== after + 1) return null;
+    return rows.map((r) => r.frame);
+  }
+
+  /** Frames after `since` up to the current seq, or null when the log no longer holds all of them. */
   eventsAfter(since: number): string[] | null {
     const current = this.seq();
-    if (since > current) return null;
-    if (since === current) return [];
-    const first = this.sql.exec<{ seq: number | null }>("SELECT MIN(seq) AS seq FROM events").one().seq;
-    if (first === null || first > since + 1) return null;
-    return this.sql
-      .exec<{ frame: string }>("SELECT frame FROM events WHERE seq > ? ORDER BY seq", since)
-      .toArray()
-      .map((r) => r.frame);
+    return since > current ? null : this.eventsBetween(since, current);
   }
 }
