@@ -16,12 +16,16 @@ export class PendingStore {
     );
   }
 
-  /** Schedules one row per key in a single statement (keys from a JSON array). */
+  /**
+   * Schedules one row per key in a single statement (keys from a JSON array), for callers whose due
+   * times only grow (now + a fixed interval): a key already pending keeps its earlier time and is
+   * not rewritten, so a burst of posts writes each member's row once per interval, not per post.
+   */
   scheduleMany(kind: string, keys: readonly (string | number)[], due: number): void {
     if (keys.length === 0) return;
     this.sql.exec(
       `INSERT INTO pending (kind, key, due) SELECT ?, CAST(value AS TEXT), ? FROM json_each(?) WHERE true
-       ON CONFLICT (kind, key) DO UPDATE SET due = MIN(due, excluded.due)`,
+       ON CONFLICT (kind, key) DO NOTHING`,
       kind,
       due,
       JSON.stringify(keys),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { channelWs, holdAlarms, post, trio, userWs } from "../helpers/life";
+import { evictDurableObject } from "cloudflare:test";
 import { advanceAndRunAlarm, api, channelStub } from "../helpers/workerd";
 
 const isUnread = (f: Record<string, any>) => f.event === "chat.unreadCountUpdate";
@@ -68,6 +69,30 @@ describe("ws_read_notification", () => {
     await advanceAndRunAlarm(channelStub(channel.id), 1000);
     await aliceWs.nothing(isUpdate);
     for (const ws of [aliceWs, bobWs, carolWs]) ws.close();
+  });
+
+  it("a reader folded into the next event survives eviction: the alarm announces them", async () => {
+    const { alice, bob, carol, channel } = await trio();
+    await holdAlarms(channel.id);
+    const msg = await post(alice.token, channel.id, "read me");
+    const aliceWs = await channelWs(channel.id, alice.wsToken);
+    const bobWs = await channelWs(channel.id, bob.wsToken);
+    bobWs.send({ command: "ws_read_notification", channel_id: channel.id, message_id: msg.id });
+    await aliceWs.event("chat.updateMessage");
+    const stream = await userWs(carol.user.id, carol.wsToken);
+    stream.send({ command: "ws_read_notification", channel_id: channel.id, message_id: msg.id, correlationId: "c" });
+    await stream.reply("c");
+    await aliceWs.nothing(isUpdate);
+
+    const stub = channelStub(channel.id);
+    await evictDurableObject(stub);
+    await advanceAndRunAlarm(stub, 61_000); // the evicted instance's clock restarted at real time
+    expect((await aliceWs.event("chat.updateMessage")).payload.message).toEqual({
+      ...msg,
+      read_users: [bob.user.id, carol.user.id],
+      read_user_count: 2,
+    });
+    for (const ws of [aliceWs, bobWs, stream]) ws.close();
   });
 
   it("rejects a message of another channel, an unknown or deleted message, with an error reply; the socket stays open", async () => {
@@ -192,6 +217,20 @@ describe("unread counts as messages arrive", () => {
     await advanceAndRunAlarm(channelStub(channel.id), 1000);
     await bobStream.nothing(isUnread);
     for (const ws of [bobStream, bobWs, aliceStream, aliceWs]) ws.close();
+  });
+
+  it("without any test hook, the room's own alarm delivers the coalesced update about a second later", async () => {
+    const { alice, bob, channel } = await trio();
+    const bobStream = await userWs(bob.user.id, bob.wsToken);
+    const m2 = await post(alice.token, channel.id, "hello");
+    const ev = await bobStream.next(
+      (f) => isUnread(f) && f.payload.channel_unread_count === 2,
+      5000,
+      "the real alarm's chat.unreadCountUpdate",
+    );
+    expect(ev.payload).toEqual({ total_unread_count: 2, channel_id: channel.id, channel_unread_count: 2, oldest_unread_message_id: 1 });
+    void m2;
+    bobStream.close();
   });
 
   it("a deleted unread message leaves the count (coalesced); deleting what a member already read sends them nothing", async () => {
