@@ -37,7 +37,7 @@ const DEFAULTS: Config = {
   textLimitBytes: 16 * 1024,
   maxFilters: 32,
   maxFilterPropertyLength: 128,
-  maxFilterValueLength: 256,
+  maxFilterValueLength: 128,
   typingIntervalMs: 2000,
   commandRatePerSec: 20,
   commandBurst: 40,

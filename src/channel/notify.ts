@@ -2,7 +2,8 @@ import { userRoom } from "../rooms/stubs";
 import type { MemberRow, MessageRow } from "../storage/channelStore";
 import { type AlertTarget, alertText, postTargets } from "./alerts";
 import { mentionedIds } from "./mentions";
-import { type ChannelPort, memberUser } from "./port";
+import { memberUser } from "./membership";
+import type { ChannelPort } from "./port";
 
 function contentOf(row: MessageRow): string | object {
   return row.content_json ? (JSON.parse(row.content) as object) : row.content;

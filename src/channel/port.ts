@@ -1,7 +1,6 @@
 import type { Config } from "../config";
 import type { Env } from "../env";
 import type { OutFrame } from "../protocol/envelope";
-import { type UserObject, userObject } from "../protocol/objects";
 import type { ActionStore } from "../storage/actionStore";
 import type { ChannelRow, ChannelStore, MemberRow } from "../storage/channelStore";
 import type { LockStore } from "../storage/lockStore";
@@ -34,9 +33,3 @@ export interface Access {
   member: MemberRow;
 }
 
-export function memberUser(m: MemberRow): UserObject {
-  return userObject(
-    { id: m.user_id, email: m.email, display_name: m.display_name, has_avatar: m.has_avatar === 1, last_active_on: m.last_active_on },
-    m.online === 1,
-  );
-}

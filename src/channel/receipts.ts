@@ -73,7 +73,7 @@ export class UnreadPusher {
 function announceReaders(port: ChannelPort, messageId: number, now: number): void {
   const channel = port.store.channel();
   const row = port.store.message(messageId);
-  if (!channel || !row) return;
+  if (!channel || channel.removed || !row) return;
   const frame = port.store.transaction(() => {
     const message = messageObjects(port.store, [row], channel.id)[0]!;
     return port.store.appendEvent("chat.updateMessage", { message }, now);

@@ -8,6 +8,7 @@ import { requestLog } from "./requestLog";
 import { channelRoutes } from "./routes/channels";
 import { chatRoutes } from "./routes/chat";
 import { docRoutes } from "./routes/docs";
+import { profileRoutes } from "./routes/profile";
 import { rtmRoutes } from "./routes/rtm";
 import { socketRoutes } from "./routes/sockets";
 import { systemRoutes } from "./routes/system";
@@ -24,6 +25,7 @@ export function createApp() {
   app.use("/api/*", requestLog);
 
   app.route("/", userRoutes());
+  app.route("/", profileRoutes());
   app.route("/", rtmRoutes());
   app.route("/", channelRoutes());
   app.route("/", chatRoutes());

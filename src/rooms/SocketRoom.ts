@@ -52,6 +52,12 @@ export abstract class SocketRoom extends DurableObject<Env> {
   readonly clock = new Clock();
   private readonly conns = new WeakMap<WebSocket, Conn>();
   private readonly limits: DecodeLimits;
+  /**
+   * Connection lifecycle work (presence fan-out, disarming) runs here, in order, without holding
+   * up the connection's own frames: a ws_resume sent right after ws_auth is not kept waiting for
+   * every channel of the user to hear that the user came online.
+   */
+  private lifecycle: Promise<void> = Promise.resolve();
   /** frames received and sent since the last stats report (operator counters, SPEC system.info) */
   protected readonly counted = { in: 0, out: 0 };
 
@@ -265,7 +271,18 @@ export abstract class SocketRoom extends DurableObject<Env> {
     this.safeSend(ws, ready.text);
     void correlationId; // rtm.ready is the answer to ws_auth; no separate success reply
     await this.armAt(Math.min(conn.s.exp, await this.pingCheckDue(now)));
-    if (first) await this.onAuthenticated(conn.s);
+    if (first) this.afterLifecycle(() => this.onAuthenticated(conn.s));
+  }
+
+  private afterLifecycle(work: () => Promise<void> | void): Promise<void> {
+    const run = this.lifecycle.then(work);
+    this.lifecycle = run.catch((err) => log("error", "connection lifecycle failed", { room: this.roomLabel(), err: String(err) }));
+    return this.lifecycle;
+  }
+
+  /** Resolves once every lifecycle step queued so far has run (tests, and the alarm's bookkeeping). */
+  protected settled(): Promise<void> {
+    return this.lifecycle;
   }
 
   // --- closing --------------------------------------------------------------------------------
@@ -282,7 +299,11 @@ export abstract class SocketRoom extends DurableObject<Env> {
   }
 
   /** Presence bookkeeping, and no alarm left behind once the last socket is gone. */
-  private async afterClose(conn: Conn): Promise<void> {
+  private afterClose(conn: Conn): Promise<void> {
+    return this.afterLifecycle(() => this.closed(conn));
+  }
+
+  private async closed(conn: Conn): Promise<void> {
     if (conn.s.uid !== null) await this.onDisconnected(conn.s);
     for (const ws of this.ctx.getWebSockets()) {
       const other = this.conn(ws);

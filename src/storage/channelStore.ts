@@ -369,4 +369,69 @@ export class ChannelStore {
     const current = this.seq();
     return since > current ? null : this.eventsBetween(since, current);
   }
+
+  // --- membership, channel life and presence (issue 3) ----------------------------------------
+
+  removeMember(userId: number): void {
+    this.sql.exec("DELETE FROM members WHERE user_id = ?", userId);
+  }
+
+  setRole(userId: number, role: number): void {
+    this.sql.exec("UPDATE members SET user_role = ? WHERE user_id = ?", role, userId);
+  }
+
+  renameChannel(name: string): void {
+    this.sql.exec("UPDATE channel SET channel_name = ?", name);
+  }
+
+  markRemoved(): void {
+    this.sql.exec("UPDATE channel SET removed = 1");
+  }
+
+  /** The member's copy of the profile (members keep one so events need no directory lookup). */
+  updateMemberProfile(p: UserProfile): MemberRow | null {
+    return (
+      this.sql
+        .exec<MemberRow>(
+          "UPDATE members SET email = ?, display_name = ?, has_avatar = ? WHERE user_id = ? RETURNING *",
+          p.email,
+          p.display_name,
+          p.has_avatar ? 1 : 0,
+          p.id,
+        )
+        .toArray()[0] ?? null
+    );
+  }
+
+  setPresence(userId: number, online: boolean, at: number): void {
+    this.sql.exec("UPDATE members SET online = ?, last_active_on = ? WHERE user_id = ?", online ? 1 : 0, at, userId);
+  }
+
+  /** Version of the last global presence state applied for the user (-1: none yet). */
+  presenceVersion(userId: number): number {
+    return this.meta.get<number>(`presence_v:${userId}`) ?? -1;
+  }
+
+  setPresenceVersion(userId: number, v: number): void {
+    this.meta.set(`presence_v:${userId}`, v);
+  }
+
+  /** Users whose connections here this room has reported to their UserRoom (lease holders). */
+  leaseHolders(): number[] {
+    const raw = this.meta.get<string>("lease_holders");
+    return raw ? (JSON.parse(raw) as number[]) : [];
+  }
+
+  setLeaseHolders(userIds: readonly number[]): void {
+    this.meta.set("lease_holders", JSON.stringify(userIds));
+  }
+
+  /** Next lease renewal (ms, room clock); 0 when none is scheduled. */
+  leaseRenewAt(): number {
+    return this.meta.get<number>("lease_renew_at") ?? 0;
+  }
+
+  setLeaseRenewAt(at: number): void {
+    this.meta.set("lease_renew_at", at);
+  }
 }

@@ -8,6 +8,7 @@ import type { Session } from "../rooms/session";
 import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
 import { channelRoom } from "../rooms/stubs";
 import { USER_SCHEMA } from "../storage/userStore";
+import { type PresenceState, SELF_ROOM, UserPresence, leaseTiming } from "./presence";
 import type { AlertInput, AlertObject } from "../channel/alerts";
 import { type UnreadPayload, type UnreadState, sameUnread, unreadPayload } from "../channel/reads";
 import { type Result, fail, ok } from "../rooms/errors";
@@ -21,8 +22,21 @@ import { ALERTS_PAGE, alertObject } from "./alerts";
  * channel's room, so a client can keep a single socket.
  */
 export class UserRoom extends SocketRoom {
+  private readonly presence: UserPresence;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.presence = new UserPresence({
+      sql: ctx.storage.sql,
+      meta: this.meta,
+      env,
+      clock: this.clock,
+      ttlMs: leaseTiming(this.config.pingIntervalMs).ttlMs,
+      userId: () => this.userId(),
+      ownConnIds: () => [...this.live()].map(([, conn]) => conn.s.cid),
+      armAt: (at) => this.armAt(at),
+    });
+    this.timers.push(this.presence.timer());
   }
 
   protected schema(): readonly string[] {
@@ -67,10 +81,41 @@ export class UserRoom extends SocketRoom {
     return this.broadcast(buildEvent(event, payload, this.clock.now()));
   }
 
-  /** Whether the user has a live connection on this stream. */
+  /** Whether the user has a live connection anywhere (global presence, issue 3). */
   async online(): Promise<boolean> {
-    for (const _ of this.live()) return true;
-    return false;
+    return this.presence.state().online;
+  }
+
+  // --- global presence (issue 3): leases of every connection of the user ---------------------------
+
+  protected override async onAuthenticated(session: Session): Promise<void> {
+    await this.presence.connect(session.cid, SELF_ROOM);
+  }
+
+  protected override async onDisconnected(session: Session): Promise<void> {
+    await this.presence.disconnect(session.cid);
+  }
+
+  /** A channel room reports a new authenticated connection of the user; answers the current state. */
+  async connectionOpened(userId: number, connId: string, room: string): Promise<PresenceState> {
+    this.bind(userId);
+    return this.presence.connect(connId, room);
+  }
+
+  async connectionClosed(userId: number, connId: string): Promise<PresenceState> {
+    this.bind(userId);
+    return this.presence.disconnect(connId);
+  }
+
+  /** A room's periodic renewal: its complete list of the user's live connections there. */
+  async renewLeases(userId: number, room: string, connIds: string[]): Promise<PresenceState> {
+    this.bind(userId);
+    return this.presence.renew(room, connIds);
+  }
+
+  async presenceState(userId: number): Promise<PresenceState> {
+    this.bind(userId);
+    return this.presence.state();
   }
 
   // --- alerts and unread totals (issue 4) ---------------------------------------------------------
@@ -109,11 +154,20 @@ export class UserRoom extends SocketRoom {
     return payload;
   }
 
-  /** Forgets a channel's unread state (the user left it or it was removed); returns the new total. */
+  /**
+   * Forgets a channel's unread state (the user left it, or it was removed). When it held unread
+   * messages, the stream gets a `chat.unreadCountUpdate` with the channel at 0 and the new total.
+   */
   async dropUnread(channelId: number): Promise<number> {
     const store = new UnreadStore(this.ctx.storage.sql);
+    const held = store.get(channelId);
     store.remove(channelId);
-    return store.total();
+    const total = store.total();
+    if (held && held.unread_count > 0) {
+      const payload = unreadPayload(total, channelId, { channel_unread_count: 0, oldest_unread_message_id: 0 });
+      this.broadcast(buildEvent("chat.unreadCountUpdate", payload, this.clock.now()));
+    }
+    return total;
   }
 
   async totalUnread(): Promise<number> {

@@ -268,8 +268,8 @@ describe("exactly once, in order, around a replay", () => {
         broadcast(frame: unknown): number;
       };
       const [a, b] = room.store.transaction(() => [
-        room.store.appendEvent("test.first", { n: 1 }, Date.now()),
-        room.store.appendEvent("test.second", { n: 2 }, Date.now()),
+        room.store.appendEvent("channel.remove", { channel_id: 1 }, Date.now()),
+        room.store.appendEvent("chat.deleteMessage", { message_id: 2, channel_id: 1 }, Date.now()),
       ]);
       room.broadcast(b); // as if the code that stored `a` were still awaiting something
       room.broadcast(a);
@@ -278,8 +278,8 @@ describe("exactly once, in order, around a replay", () => {
     await untilSeq(sock, ready.seq + 2);
     await sock.nothing(isDurable, 200);
     expect(sock.frames.filter(isDurable).map((f) => [f.event, f.meta.seq])).toEqual([
-      ["test.first", ready.seq + 1],
-      ["test.second", ready.seq + 2],
+      ["channel.remove", ready.seq + 1],
+      ["chat.deleteMessage", ready.seq + 2],
     ]);
     sock.close();
   });
