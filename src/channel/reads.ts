@@ -49,11 +49,6 @@ export function unreadOf(messages: readonly MessageHead[], cursor: number, userI
   return unreadFromGroups(groupAfter(messages, cursor), userId);
 }
 
-/** Cursors only move forward: the new cursor after reading up to `to`. */
-export function nextCursor(current: number, to: number): number {
-  return Math.max(current, to);
-}
-
 export function sameUnread(a: UnreadState | null, b: UnreadState): boolean {
   const prev = a ?? NOTHING_UNREAD;
   return prev.channel_unread_count === b.channel_unread_count && prev.oldest_unread_message_id === b.oldest_unread_message_id;
