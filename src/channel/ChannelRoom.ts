@@ -61,18 +61,8 @@ export interface HistoryQuery {
   limit: number;
 }
 
-function profileOf(m: MemberRow): UserProfile {
-  return {
-    id: m.user_id,
-    email: m.email,
-    display_name: m.display_name,
-    has_avatar: m.has_avatar === 1,
-    last_active_on: m.last_active_on,
-  };
-}
-
 function memberObject(m: MemberRow): MemberObject {
-  return { ...userObject(profileOf(m), m.online === 1), user_role: m.user_role };
+  return { ...memberUser(m), user_role: m.user_role };
 }
 
 /**
@@ -539,7 +529,7 @@ export class ChannelRoom extends SocketRoom {
         this.typingAt.set(userId, now);
         const frame = buildEvent(
           "chat.userTyping",
-          { user: userObject(profileOf(a.member), a.member.online === 1), channel_id: a.channel.id },
+          { user: memberUser(a.member), channel_id: a.channel.id },
           now,
         );
         this.broadcast(frame, { except: userId });
