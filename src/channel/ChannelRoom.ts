@@ -15,6 +15,20 @@ import { type MessageObject, messageObject, messageObjects, userAddedBotMessage 
 import { memberUser, planRemoval, requireOwner, userRemovedPayload } from "./membership";
 import { ChannelPresence } from "./presence";
 import { leaseTiming } from "../user/presence";
+// message life (issue 4)
+import type { DomainTimer } from "../rooms/timers";
+import { ActionStore } from "../storage/actionStore";
+import type { MessageRow } from "../storage/channelStore";
+import { LockStore } from "../storage/lockStore";
+import { MessageStore } from "../storage/messageStore";
+import { PendingStore } from "../storage/pendingStore";
+import { type ActionObject, type NewActionInput, createAction } from "./actions";
+import { deleteMessage, updateMessage } from "./edits";
+import { type LockObject, acquireLock, lockTimer, refreshLock, releaseLock } from "./locks";
+import { alertPost } from "./notify";
+import type { Access, ChannelPort } from "./port";
+import { react } from "./reactions";
+import { UnreadPusher, allRead, messagesArrived, readNotification, receiptTimer } from "./receipts";
 
 export interface MemberObject extends ReturnType<typeof userObject> {
   user_role: number;
@@ -75,6 +89,7 @@ export class ChannelRoom extends SocketRoom {
       armAt: (at) => this.armAt(at),
     });
     this.timers.push(this.presence.timer());
+    this.timers.push(...this.messageLifeTimers());
   }
 
   protected schema(): readonly string[] {
@@ -176,6 +191,7 @@ export class ChannelRoom extends SocketRoom {
     );
     await this.presence.sync([input.owner.id, ...input.invitees.map((p) => p.id)], false);
     for (const frame of frames) this.broadcast(frame);
+    if (frames.length) await this.messagesArrived(null);
     const channel = this.channelObject(this.store.channel()!);
     await Promise.allSettled(
       [input.owner, ...input.invitees].map((p) => userRoom(this.env, p.id).deliver("channel.create", { channel })),
@@ -208,6 +224,7 @@ export class ChannelRoom extends SocketRoom {
       return { message, frame: this.store.appendEvent("chat.postMessage", { message }, now) };
     });
     this.broadcast(frame);
+    await this.messagePosted(a, message.id, parent);
     return ok({ message });
   }
 
@@ -253,6 +270,7 @@ export class ChannelRoom extends SocketRoom {
     });
     await new Directory(this.env.DB).setMembers(channelId, [{ user_id: target.id, user_role: ROLE_MEMBER }]);
     for (const frame of frames) this.broadcast(frame);
+    await this.messagesArrived(null);
     const channel = this.channelObject(this.store.channel()!);
     const stream = userRoom(this.env, target.id);
     await stream.deliver("channel.create", { channel });
@@ -311,6 +329,7 @@ export class ChannelRoom extends SocketRoom {
     this.broadcast(updateFrame);
     await Promise.all(closing);
     await userRoom(this.env, targetId).deliver("user_removed.channel", removed);
+    await this.forgetUnread([targetId]);
     return ok(this.channelObject(this.store.channel()!));
   }
 
@@ -354,6 +373,7 @@ export class ChannelRoom extends SocketRoom {
     for (const [ws, conn] of this.live()) closing.push(this.closeConn(ws, conn, CloseCode.ChannelRemoved, "channel removed"));
     await Promise.all(closing);
     await Promise.allSettled(this.store.members().map((m) => userRoom(this.env, m.user_id).deliver("channel.remove", payload)));
+    await this.forgetUnread(this.store.members().map((m) => m.user_id));
     return ok(null);
   }
 
@@ -386,6 +406,96 @@ export class ChannelRoom extends SocketRoom {
 
   // --- message life: edits, deletes, reactions, reads, unread, alerts, actions, locks (issue 4) ----
 
+  /** The domain's view of this room (stores, clock, broadcast, alarm); built once in the constructor. */
+  private life!: ChannelPort;
+  /** Ordered pushes of members' unread state to their user rooms. */
+  private unread!: UnreadPusher;
+
+  private messageLifeTimers(): DomainTimer[] {
+    const sql = this.ctx.storage.sql;
+    this.life = {
+      store: this.store,
+      msgs: new MessageStore(sql),
+      pending: new PendingStore(sql),
+      locks: new LockStore(sql),
+      actions: new ActionStore(sql),
+      config: this.config,
+      env: this.env,
+      now: () => this.clock.now(),
+      broadcast: (frame, target) => this.broadcast(frame, target),
+      armAt: (at) => this.armAt(at),
+    };
+    this.unread = new UnreadPusher(() => this.life);
+    return [lockTimer(() => this.life), receiptTimer(() => this.life, this.unread)];
+  }
+
+  /** Unread pushes (coalesced) for members behind the latest message; `author` (null: bot) excluded. */
+  private async messagesArrived(author: number | null): Promise<void> {
+    await messagesArrived(this.life, this.unread, author, this.store.latestMessageId());
+  }
+
+  /** Members who left (or whose channel is gone) stop counting this channel in their total. */
+  private async forgetUnread(userIds: number[]): Promise<void> {
+    const channelId = this.store.channel()!.id;
+    await Promise.allSettled(userIds.map((uid) => userRoom(this.env, uid).dropUnread(channelId)));
+  }
+
+  /** After chat.postmessage: unread pushes for the others, alerts for mentions and the quoted author. */
+  private async messagePosted(a: Access, messageId: number, parent: MessageRow | null): Promise<void> {
+    await messagesArrived(this.life, this.unread, a.member.user_id, messageId);
+    const row = this.store.message(messageId);
+    if (row) await alertPost(this.life, a.channel.id, a.member, row, parent);
+  }
+
+  private commandResult(result: Result<unknown>): void {
+    if (!result.ok) throw new CommandError(result.error);
+  }
+
+  async updateMessage(userId: number, input: { message_id: number; text: string }): Promise<Result<{ message: MessageObject }>> {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    return updateMessage(this.life, a, input.message_id, input.text);
+  }
+
+  async deleteMessage(userId: number, input: { message_id: number }): Promise<Result<null>> {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    return deleteMessage(this.life, a, input.message_id, this.unread);
+  }
+
+  async reactMessage(
+    userId: number,
+    input: { message_id: number; emoji_value: string; remove: boolean },
+  ): Promise<Result<{ message: MessageObject }>> {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    return react(this.life, a, { message_id: input.message_id, emoji: input.emoji_value, remove: input.remove });
+  }
+
+  async createAction(userId: number, input: NewActionInput): Promise<Result<{ action: ActionObject }>> {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    return createAction(this.life, a, input);
+  }
+
+  async acquireLock(userId: number, input: { path: string; ttl_seconds: number }): Promise<Result<LockObject>> {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    return acquireLock(this.life, a, input.path, input.ttl_seconds);
+  }
+
+  async refreshLock(userId: number, input: { lock_id: number; ttl_seconds?: number }): Promise<Result<LockObject>> {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    return refreshLock(this.life, a, input.lock_id, input.ttl_seconds);
+  }
+
+  async releaseLock(userId: number, input: { lock_id: number }): Promise<Result<null>> {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    return releaseLock(this.life, a, input.lock_id);
+  }
+
   // --- commands -----------------------------------------------------------------------------------
 
   protected async onCommand(ws: WebSocket, conn: Conn, command: Command): Promise<void> {
@@ -394,13 +504,13 @@ export class ChannelRoom extends SocketRoom {
     if ("channel_id" in command && command.channel_id !== undefined && command.channel_id !== channel?.id) {
       throw new CommandError("channel_id is not this socket's channel");
     }
-    this.runCommand(conn.s.uid!, command);
+    await this.runCommand(conn.s.uid!, command);
   }
 
   /** A channel command forwarded from the user's own stream (membership checked here). */
   async userCommand(userId: number, command: Command): Promise<Result<null>> {
     try {
-      this.runCommand(userId, command);
+      await this.runCommand(userId, command);
       return ok(null);
     } catch (err) {
       if (err instanceof CommandError) return fail(422, "command_failed", err.message);
@@ -408,7 +518,7 @@ export class ChannelRoom extends SocketRoom {
     }
   }
 
-  private runCommand(userId: number, command: Command): void {
+  private async runCommand(userId: number, command: Command): Promise<void> {
     const a = this.access(userId);
     if ("ok" in a) throw new CommandError(a.error);
     const now = this.clock.now();
@@ -427,6 +537,19 @@ export class ChannelRoom extends SocketRoom {
         return;
       }
       // issue 4: ws_read_notification, ws_all_read_notification, ws_add_reaction, ws_remove_reaction
+      case "ws_read_notification":
+        return this.commandResult(await readNotification(this.life, this.unread, userId, command.message_id));
+      case "ws_all_read_notification":
+        return this.commandResult(await allRead(this.life, this.unread, userId));
+      case "ws_add_reaction":
+      case "ws_remove_reaction":
+        return this.commandResult(
+          await react(this.life, a, {
+            message_id: command.message_id,
+            emoji: command.emoji_value,
+            remove: command.command === "ws_remove_reaction",
+          }),
+        );
       default:
         throw new CommandError(`${command.command} is not supported on this socket`);
     }

@@ -13,6 +13,10 @@ import { rtmRoutes } from "./routes/rtm";
 import { socketRoutes } from "./routes/sockets";
 import { systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
+import { actionRoutes } from "./routes/actions";
+import { alertRoutes } from "./routes/alerts";
+import { lockRoutes } from "./routes/locks";
+import { messageRoutes } from "./routes/messages";
 
 /** The worker: the HTTP API under /api/v1 and websocket upgrades under /rtm/ws. */
 export function createApp() {
@@ -28,6 +32,10 @@ export function createApp() {
   app.route("/", socketRoutes());
   app.route("/", docRoutes());
   app.route("/", systemRoutes());
+  app.route("/", messageRoutes());
+  app.route("/", alertRoutes());
+  app.route("/", actionRoutes());
+  app.route("/", lockRoutes());
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", "no such route")));
   app.onError((err, c) => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ChannelObject, MemberObject, MessageObject, UserObject } from "../protocol/wire";
+import { ActionObject, AlertObject, ChannelObject, LockObject, MemberObject, MessageObject, UserObject } from "../protocol/wire";
 import * as P from "./schemas";
 
 /**
@@ -152,6 +152,65 @@ export const routes: RouteSpec[] = [
           .optional(),
       }),
     }),
+  },
+  // --- message life (issue 4) -------------------------------------------------------------------
+  {
+    name: "chat.updatemessage",
+    kind: "write",
+    auth: "bearer",
+    summary: "Edit a message's text (its author only; text ≤ 16 KiB of UTF-8); chat.updateMessage with is_edited",
+    params: P.ChatUpdate,
+    response: ok({ message: MessageObject }),
+  },
+  {
+    name: "chat.deletemessage",
+    kind: "write",
+    auth: "bearer",
+    summary: "Delete a message (its author or the channel owner); history leaves it out; chat.deleteMessage",
+    params: P.ChatDelete,
+    response: ok({}),
+  },
+  {
+    name: "chat.reactmessage",
+    kind: "write",
+    auth: "bearer",
+    summary: "Add (idempotent) or remove (remove: true/1) the caller's reaction; the message as it now is",
+    params: P.ChatReact,
+    response: ok({ message: MessageObject }),
+  },
+  { name: "user.alerts", kind: "read", auth: "bearer", summary: "The caller's alerts, newest first (at most 100)", params: None, response: ok({ alerts: z.array(AlertObject) }) },
+  { name: "user.alert.ack", kind: "write", auth: "bearer", summary: "Mark one of the caller's alerts read", params: P.AlertAck, response: ok({}) },
+  {
+    name: "action.create",
+    kind: "write",
+    auth: "bearer",
+    summary: "Create an action in a channel; action.create",
+    params: P.ActionCreate,
+    response: ok({ action: ActionObject }),
+  },
+  {
+    name: "lock.acquire",
+    kind: "write",
+    auth: "bearer",
+    summary: "Lock a path (TTL 1–3600 s, default 600); 409 while another user holds it; the holder re-acquiring refreshes it",
+    params: P.LockAcquire,
+    response: ok({ lock: LockObject }),
+  },
+  {
+    name: "lock.refresh",
+    kind: "write",
+    auth: "bearer",
+    summary: "Extend a lock's lease (holder only; ttl_seconds defaults to the lock's original TTL)",
+    params: P.LockRefresh,
+    response: ok({ lock: LockObject }),
+  },
+  {
+    name: "lock.release",
+    kind: "write",
+    auth: "bearer",
+    summary: "Release a lock (its holder or the channel owner); lock.release",
+    params: P.LockRelease,
+    response: ok({}),
   },
 ];
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Emoji, Id } from "../protocol/ids";
+import { parseDueOn } from "../channel/actions";
 
 /** One schema per HTTP route's parameters (SPEC §2, §6). Unknown fields are ignored. */
 
@@ -103,3 +104,43 @@ export const ProfileSet = z
 export { Emoji, Id };
 
 export const SystemInfo = z.object({ rooms: Flag.optional() });
+
+// --- message life (issue 4) ---------------------------------------------------------------------
+
+const Int = z.union([z.number(), z.string().regex(/^-?\d+$/, "must be an integer").transform(Number)]).pipe(z.number().int());
+
+export const ChatUpdate = z.object({ channel_id: Id, message_id: Id, text: z.string().min(1, "must not be empty") });
+
+export const ChatDelete = z.object({ channel_id: Id, message_id: Id });
+
+export const ChatReact = z.object({ channel_id: Id, message_id: Id, emoji_value: Emoji, remove: Flag.optional() });
+
+export const AlertAck = z.object({ alert_id: Id });
+
+export const ActionCreate = z.object({
+  channel_id: Id,
+  action_name: Name,
+  action_desc: z.string().max(4096, "must be at most 4096 characters").optional(),
+  action_type: Int.pipe(z.number().min(1, "must be at least 1").max(1000, "must be at most 1000")).optional(),
+  due_on: z
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      const ms = parseDueOn(v);
+      if (ms === null) {
+        ctx.addIssue({ code: "custom", message: 'must be "YYYY-MM-DD HH:MM:SS" (UTC), ISO 8601 or unix seconds' });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional(),
+});
+
+/** Lock TTL in seconds: 1 up to the configured maximum (the route checks the maximum: SPEC §6). */
+const Ttl = Int.pipe(z.number().min(1, "must be between 1 and 3600"));
+const LockPath = z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters");
+
+export const LockAcquire = z.object({ channel_id: Id, path: LockPath, ttl_seconds: Ttl.optional() });
+
+export const LockRefresh = z.object({ channel_id: Id, lock_id: Id, ttl_seconds: Ttl.optional() });
+
+export const LockRelease = z.object({ channel_id: Id, lock_id: Id });

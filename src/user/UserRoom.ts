@@ -9,6 +9,12 @@ import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
 import { channelRoom } from "../rooms/stubs";
 import { USER_SCHEMA } from "../storage/userStore";
 import { type PresenceState, SELF_ROOM, UserPresence, leaseTiming } from "./presence";
+import type { AlertInput, AlertObject } from "../channel/alerts";
+import { type UnreadPayload, type UnreadState, sameUnread, unreadPayload } from "../channel/reads";
+import { type Result, fail, ok } from "../rooms/errors";
+import { AlertStore } from "../storage/alertStore";
+import { UnreadStore } from "../storage/unreadStore";
+import { ALERTS_PAGE, alertObject } from "./alerts";
 
 /**
  * One user's own stream: events about the user rather than one channel (channels created or
@@ -110,5 +116,61 @@ export class UserRoom extends SocketRoom {
   async presenceState(userId: number): Promise<PresenceState> {
     this.bind(userId);
     return this.presence.state();
+  }
+
+  // --- alerts and unread totals (issue 4) ---------------------------------------------------------
+
+  /** Stores an alert and sends `alert.notification` (payload: the alert object) on this stream. */
+  async addAlert(input: AlertInput): Promise<AlertObject> {
+    const row = new AlertStore(this.ctx.storage.sql).insert(input);
+    const alert = alertObject(row);
+    this.broadcast(buildEvent("alert.notification", alert, this.clock.now()));
+    return alert;
+  }
+
+  async alerts(): Promise<AlertObject[]> {
+    return new AlertStore(this.ctx.storage.sql).list(ALERTS_PAGE).map(alertObject);
+  }
+
+  async ackAlert(alertId: number): Promise<Result<null>> {
+    if (!new AlertStore(this.ctx.storage.sql).markRead(alertId)) return fail(404, "alert_not_found", "no such alert");
+    return ok(null);
+  }
+
+  /**
+   * A channel's unread state for this user. When it differs from what is held, stores it, sends
+   * `chat.unreadCountUpdate` (with the total over all channels) on this stream and returns the
+   * payload for the channel room to send to the user's sockets there; null when nothing changed.
+   */
+  async setUnread(channelId: number, state: UnreadState): Promise<UnreadPayload | null> {
+    const store = new UnreadStore(this.ctx.storage.sql);
+    const held = store.get(channelId);
+    const prev = held ? { channel_unread_count: held.unread_count, oldest_unread_message_id: held.oldest_unread } : null;
+    if (sameUnread(prev, state)) return null;
+    if (state.channel_unread_count === 0) store.remove(channelId);
+    else store.set(channelId, state.channel_unread_count, state.oldest_unread_message_id);
+    const payload = unreadPayload(store.total(), channelId, state);
+    this.broadcast(buildEvent("chat.unreadCountUpdate", payload, this.clock.now()));
+    return payload;
+  }
+
+  /**
+   * Forgets a channel's unread state (the user left it, or it was removed). When it held unread
+   * messages, the stream gets a `chat.unreadCountUpdate` with the channel at 0 and the new total.
+   */
+  async dropUnread(channelId: number): Promise<number> {
+    const store = new UnreadStore(this.ctx.storage.sql);
+    const held = store.get(channelId);
+    store.remove(channelId);
+    const total = store.total();
+    if (held && held.unread_count > 0) {
+      const payload = unreadPayload(total, channelId, { channel_unread_count: 0, oldest_unread_message_id: 0 });
+      this.broadcast(buildEvent("chat.unreadCountUpdate", payload, this.clock.now()));
+    }
+    return total;
+  }
+
+  async totalUnread(): Promise<number> {
+    return new UnreadStore(this.ctx.storage.sql).total();
   }
 }

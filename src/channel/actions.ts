@@ -1,0 +1,84 @@
+import { formatTime } from "../protocol/objects";
+import { type Result, ok } from "../rooms/errors";
+import type { ActionRow } from "../storage/actionStore";
+import type { Access, ChannelPort } from "./port";
+
+/** The seed's action object (keys in its order). */
+export interface ActionObject {
+  channel_id: number;
+  action_name: string;
+  action_desc: string | null;
+  action_type: number;
+  action_status: number;
+  due_on: string | null;
+  created_on: string;
+  created_by: number;
+  updated_on: string | null;
+  updated_by: number | null;
+  id: number;
+}
+
+export function actionObject(row: ActionRow, channelId: number): ActionObject {
+  return {
+    channel_id: channelId,
+    action_name: row.action_name,
+    action_desc: row.action_desc,
+    action_type: row.action_type,
+    action_status: row.action_status,
+    due_on: row.due_on === null ? null : formatTime(row.due_on),
+    created_on: formatTime(row.created_on),
+    created_by: row.created_by,
+    updated_on: row.updated_on === null ? null : formatTime(row.updated_on),
+    updated_by: row.updated_by,
+    id: row.id,
+  };
+}
+
+/**
+ * `due_on` as AirSend writes times ("YYYY-MM-DD HH:MM:SS", UTC), an ISO 8601 string, or unix
+ * seconds (number or digits). Returns ms, or null when it is none of those.
+ */
+export function parseDueOn(v: string | number): number | null {
+  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? v * 1000 : null;
+  const s = v.trim();
+  if (/^\d{1,12}$/.test(s)) return Number(s) * 1000;
+  const airsend = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(s);
+  if (airsend) {
+    const [, y, mo, d, h, mi, se] = airsend.map(Number) as number[];
+    const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, se!);
+    const back = new Date(ms);
+    // Rejects impossible dates (2019-02-31) that Date.UTC would roll over.
+    if (back.getUTCMonth() !== mo! - 1 || back.getUTCDate() !== d! || h! > 23 || mi! > 59 || se! > 59) return null;
+    return ms;
+  }
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s)) {
+    const ms = Date.parse(s);
+    return Number.isNaN(ms) ? null : ms;
+  }
+  return null;
+}
+
+export interface NewActionInput {
+  action_name: string;
+  action_desc?: string;
+  action_type?: number;
+  due_on?: number;
+}
+
+export function createAction(port: ChannelPort, a: Access, input: NewActionInput): Result<{ action: ActionObject }> {
+  const now = port.now();
+  const { action, frame } = port.store.transaction(() => {
+    const row = port.actions.insert({
+      action_name: input.action_name,
+      action_desc: input.action_desc ?? null,
+      action_type: input.action_type ?? 1,
+      due_on: input.due_on ?? null,
+      created_by: a.member.user_id,
+      created_on: now,
+    });
+    const action = actionObject(row, a.channel.id);
+    return { action, frame: port.store.appendEvent("action.create", { action, channel_id: a.channel.id }, now) };
+  });
+  port.broadcast(frame);
+  return ok({ action });
+}

@@ -1,0 +1,106 @@
+import { ROLE_OWNER, unixSeconds } from "../protocol/objects";
+import { type Result, fail, ok } from "../rooms/errors";
+import type { DomainTimer } from "../rooms/timers";
+import type { LockRow } from "../storage/lockStore";
+import type { Access, ChannelPort } from "./port";
+
+/**
+ * File locks with leases (SPEC §2, §6): one holder per path per channel; `lock_id` only grows
+ * (a fencing token); a lock lives until released by its holder or the channel owner, or until its
+ * TTL runs out, which the room's one alarm enforces even while the room hibernates.
+ */
+export interface LockObject {
+  lock_id: number;
+  channel_id: number;
+  user_id: number;
+  path: string;
+  expires_on_ts: number;
+}
+
+export function lockObject(row: LockRow, channelId: number): LockObject {
+  return {
+    lock_id: row.lock_id,
+    channel_id: channelId,
+    user_id: row.user_id,
+    path: row.path,
+    expires_on_ts: unixSeconds(row.expires_on),
+  };
+}
+
+const noLock = () => fail(404, "lock_not_found", "no such lock in this channel");
+
+/** Releases every lock whose lease has run out, announcing each (`lock.release`). */
+export function expireLocks(port: ChannelPort, now: number): number {
+  const channel = port.store.channel();
+  const expired = port.locks.expired(now);
+  if (!channel || expired.length === 0) return 0;
+  const frames = port.store.transaction(() =>
+    expired.map((row) => {
+      port.locks.remove(row.lock_id);
+      return port.store.appendEvent("lock.release", lockObject(row, channel.id), now);
+    }),
+  );
+  for (const f of frames) port.broadcast(f);
+  return frames.length;
+}
+
+export function lockTimer(port: () => ChannelPort): DomainTimer {
+  return {
+    next: () => port().locks.earliestExpiry(),
+    run: (now) => {
+      expireLocks(port(), now);
+    },
+  };
+}
+
+/**
+ * Takes the lock on `path`. The holder taking it again refreshes the lease and keeps the same
+ * lock_id (no new event); anyone else gets 409 while it is held.
+ */
+export async function acquireLock(port: ChannelPort, a: Access, path: string, ttlSeconds: number): Promise<Result<LockObject>> {
+  const now = port.now();
+  expireLocks(port, now);
+  const held = port.locks.byPath(path);
+  if (held && held.user_id !== a.member.user_id) return fail(409, "lock_held", "path is locked by another user");
+  if (held) {
+    const row = port.locks.extend(held.lock_id, ttlSeconds, now);
+    await port.armAt(row.expires_on);
+    return ok(lockObject(row, a.channel.id));
+  }
+  const { row, frame } = port.store.transaction(() => {
+    const row = port.locks.insert(path, a.member.user_id, ttlSeconds, now);
+    return { row, frame: port.store.appendEvent("lock.acquire", lockObject(row, a.channel.id), now) };
+  });
+  port.broadcast(frame);
+  await port.armAt(row.expires_on);
+  return ok(lockObject(row, a.channel.id));
+}
+
+/** Extends the lease (holder only); `ttlSeconds` defaults to the lock's original TTL. */
+export async function refreshLock(port: ChannelPort, a: Access, lockId: number, ttlSeconds?: number): Promise<Result<LockObject>> {
+  const now = port.now();
+  expireLocks(port, now);
+  const held = port.locks.byId(lockId);
+  if (!held) return noLock();
+  if (held.user_id !== a.member.user_id) return fail(403, "not_lock_holder", "only the lock's holder may refresh it");
+  const row = port.locks.extend(held.lock_id, ttlSeconds ?? held.ttl_seconds, now);
+  await port.armAt(row.expires_on);
+  return ok(lockObject(row, a.channel.id));
+}
+
+/** Releases a lock (its holder or the channel owner) and announces it. */
+export function releaseLock(port: ChannelPort, a: Access, lockId: number): Result<null> {
+  const now = port.now();
+  expireLocks(port, now);
+  const held = port.locks.byId(lockId);
+  if (!held) return noLock();
+  if (held.user_id !== a.member.user_id && a.member.user_role !== ROLE_OWNER) {
+    return fail(403, "not_lock_holder", "only the lock's holder or the channel owner may release it");
+  }
+  const frame = port.store.transaction(() => {
+    port.locks.remove(held.lock_id);
+    return port.store.appendEvent("lock.release", lockObject(held, a.channel.id), now);
+  });
+  port.broadcast(frame);
+  return ok(null);
+}

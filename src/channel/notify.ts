@@ -1,0 +1,53 @@
+import { userRoom } from "../rooms/stubs";
+import type { MemberRow, MessageRow } from "../storage/channelStore";
+import { type AlertTarget, alertText, postTargets } from "./alerts";
+import { mentionedIds } from "./mentions";
+import { memberUser } from "./membership";
+import type { ChannelPort } from "./port";
+
+function contentOf(row: MessageRow): string | object {
+  return row.content_json ? (JSON.parse(row.content) as object) : row.content;
+}
+
+/**
+ * Hands each alert to its target's user room, which stores it and sends `alert.notification` on
+ * the user's stream. One RPC per target (targets are few: capped in alerts.ts); a user room that
+ * cannot be reached loses that alert rather than failing the message operation.
+ */
+export async function deliverAlerts(
+  port: ChannelPort,
+  channelId: number,
+  targets: readonly AlertTarget[],
+  from: MemberRow,
+  message: MessageRow,
+  emoji?: string,
+): Promise<void> {
+  if (targets.length === 0) return;
+  const now = port.now();
+  const user = memberUser(from);
+  const results = await Promise.allSettled(
+    targets.map((t) =>
+      userRoom(port.env, t.user_id).addAlert({
+        from: [user],
+        message_id: message.id,
+        alert_text: alertText(t.reason, from.display_name, contentOf(message), emoji),
+        channel_id: channelId,
+        created_on: now,
+      }),
+    ),
+  );
+  for (const r of results) {
+    if (r.status === "rejected") console.error(JSON.stringify({ level: "error", msg: "alert delivery failed", err: String(r.reason) }));
+  }
+}
+
+/** Alerts for a new post: mentioned members and the quoted message's author (never the poster). */
+export async function alertPost(port: ChannelPort, channelId: number, from: MemberRow, message: MessageRow, parent: MessageRow | null): Promise<void> {
+  const targets = postTargets({
+    author: from.user_id,
+    mentioned: message.content_json ? [] : mentionedIds(message.content),
+    quotedAuthor: parent?.user_id ?? null,
+    isMember: (id) => port.store.member(id) !== null,
+  });
+  await deliverAlerts(port, channelId, targets, from, message);
+}

@@ -1,0 +1,25 @@
+import { Hono } from "hono";
+import { userRoom } from "../../rooms/stubs";
+import { requireUser } from "../auth";
+import type { AppEnv } from "../context";
+import { success, unwrap } from "../errors";
+import { readParams, validate } from "../params";
+import { AlertAck } from "../schemas";
+import { readRoute, writeRoute } from "./define";
+
+/** The caller's alerts, kept by their user room (SPEC §2, §6). */
+export function alertRoutes() {
+  const app = new Hono<AppEnv>();
+
+  readRoute(app, "user.alerts", requireUser, async (c) => {
+    return success(c, { alerts: await userRoom(c.env, c.var.userId).alerts() });
+  });
+
+  writeRoute(app, "user.alert.ack", requireUser, async (c) => {
+    const p = validate(AlertAck, await readParams(c));
+    unwrap(await userRoom(c.env, c.var.userId).ackAlert(p.alert_id));
+    return success(c);
+  });
+
+  return app;
+}
