@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { report, tried } from "../helpers/hostile";
 import { nodeApi } from "../helpers/node";
@@ -11,7 +14,8 @@ import { freePort, startServer } from "../helpers/server";
 describe("crash under load", () => {
   it("nothing acknowledged is lost or duplicated when the server is killed mid-stream", async () => {
     const port = await freePort();
-    let server = await startServer(port);
+    const stateDir = mkdtempSync(join(tmpdir(), "edge-realtime-crash-"));
+    let server = await startServer(port, undefined, [], undefined, stateDir);
     const api = nodeApi(server.base);
     const alice = await api.newUser("Alice");
     const bob = await api.newUser("Bob");
@@ -41,7 +45,7 @@ describe("crash under load", () => {
     await Promise.all(writers);
     tried("posts in flight across a SIGKILL", sent);
 
-    server = await startServer(port);
+    server = await startServer(port, undefined, [], undefined, stateDir);
     try {
       const seen: string[] = [];
       let before: number | undefined;

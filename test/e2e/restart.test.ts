@@ -1,8 +1,11 @@
 /**
  * Stops and restarts the local server (`npm start`, as the README starts it) under connected
- * clients. Its own server on a fixed port, so ws URLs stay the same; local storage
- * (.wrangler/state) persists across the restart, so the channel keeps its epoch, seq and log.
+ * clients. Its own server on a fixed port, so ws URLs stay the same; its local storage
+ * (PERSIST_DIR) persists across the restart, so the channel keeps its epoch, seq and log.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isDurable, range, resume, seqsOf, untilSeq } from "../helpers/events";
 import { connect, nodeApi, wsUrl } from "../helpers/node";
@@ -11,10 +14,12 @@ import type { TestSocket } from "../helpers/socket";
 
 let server: RunningServer;
 let port: number;
+/** Its own local state (persisted across the restart), apart from the shared e2e server's. */
+const stateDir = mkdtempSync(join(tmpdir(), "edge-realtime-restart-"));
 
 beforeAll(async () => {
   port = await freePort();
-  server = await startServer(port);
+  server = await startServer(port, undefined, [], undefined, stateDir);
 }, 120_000);
 
 afterAll(async () => {
@@ -64,7 +69,7 @@ describe("restart of the local server with clients connected", () => {
 
     await server.stop();
     expect((await a.waitClose(15_000)).code).not.toBe(1000);
-    server = await startServer(port);
+    server = await startServer(port, undefined, [], undefined, stateDir);
     expect(server.base).toBe(base);
 
     // written after the restart, before anyone has resumed

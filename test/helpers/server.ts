@@ -32,13 +32,15 @@ export async function startServer(
   timeoutMs = 90_000,
   extraArgs: string[] = [],
   command: string[] = ["npm", "start"],
+  /** Local state directory (`PERSIST_DIR`); a second server must not share the first one's. */
+  persistDir?: string,
 ): Promise<RunningServer> {
   const chosen = port ?? (await freePort());
   const cwd = new URL("../..", import.meta.url).pathname;
   const args = [...command.slice(1), ...(extraArgs.length ? (command[0] === "npm" ? ["--", ...extraArgs] : extraArgs) : [])];
   const proc = spawn(command[0]!, args, {
     cwd,
-    env: { ...process.env, PORT: String(chosen), CI: "true", NO_COLOR: "1" },
+    env: { ...process.env, PORT: String(chosen), CI: "true", NO_COLOR: "1", ...(persistDir ? { PERSIST_DIR: persistDir } : {}) },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
