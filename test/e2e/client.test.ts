@@ -193,7 +193,9 @@ describe("client: drops, resume, token refresh", () => {
     const drop = await waitFor("reconnecting", () => rec.statuses.find((s) => s.state === "reconnecting"), 5000);
     const detectedAfter = Date.now() - silencedAt;
     expect(drop.lastDrop?.reason).toBe("no frame for two ping periods");
-    expect(detectedAfter).toBeGreaterThanOrEqual(600);
+    // The last pong came at most one period before the silence began; the drop is declared more
+    // than two periods after it (checked every half period): 300–750 ms after silencing here.
+    expect(detectedAfter).toBeGreaterThanOrEqual(300);
     expect(detectedAfter).toBeLessThan(2000);
     await waitFor("resumed", () => rec.statuses.find((s) => s.state === "resumed" && s.recovered), 10_000);
     expect(rec.messages().map((m) => m.id)).toEqual([lost]);
