@@ -264,7 +264,7 @@ export class RtmSocket {
     await this.ready(timeoutMs);
     const correlationId = this.nextCid();
     const answer = this.expect(correlationId, timeoutMs, command);
-    this.raw({ command, ...params, correlationId });
+    if (!this.raw({ command, ...params, correlationId })) this.settleLost(correlationId);
     return answer;
   }
 
@@ -276,7 +276,7 @@ export class RtmSocket {
     await this.ready(timeoutMs);
     const correlationId = this.nextCid();
     const answer = this.expect(correlationId, timeoutMs, "filter");
-    this.raw({ type: "filter", correlationId, filters });
+    if (!this.raw({ type: "filter", correlationId, filters })) this.settleLost(correlationId);
     await answer;
     this.filters = filters.length ? [...filters] : null;
   }
@@ -520,6 +520,15 @@ export class RtmSocket {
       }, timeoutMs);
       this.pending.set(correlationId, { resolve, reject, timer });
     });
+  }
+
+  /** The frame could not be written (the connection dropped between ready() and send). */
+  private settleLost(correlationId: string): void {
+    const p = this.pending.get(correlationId);
+    if (!p) return;
+    this.pending.delete(correlationId);
+    clearTimeout(p.timer);
+    p.reject(new RequestError("connection lost before the request was sent", "disconnected"));
   }
 
   private failWaiters(message: string): void {

@@ -176,6 +176,25 @@ describe("client: drops, resume, token refresh", () => {
     expect(socket.position.seq).toBe(seqs[seqs.length - 1]);
   });
 
+  it("re-applies its filters after a reconnection, before the replay", async () => {
+    const { alice, bob, channel } = await twoUsersAndChannel();
+    const b = await loggedIn(bob, { backoff: { baseMs: 1500, maxMs: 5000 }, random: () => 0.999 });
+    const socket = b.channel(channel.id);
+    await socket.ready();
+    const rec = record(socket);
+    await socket.setFilters([{ property: "payload.message.user_id", value: alice.user.id }]);
+
+    socket.drop("test");
+    const fromAlice = await post(alice, channel.id, "alice in the gap");
+    await post(bob, channel.id, "bob in the gap (filtered out)");
+    const resumed = await waitFor("resumed", () => rec.statuses.find((s) => s.state === "resumed"), 15_000);
+    expect(resumed).toMatchObject({ recovered: true, replayed: 1 });
+    await post(bob, channel.id, "bob live (filtered out)");
+    const live = await post(alice, channel.id, "alice live");
+    await waitFor("alice live", () => rec.messages().some((m) => m.id === live));
+    expect(rec.messages().map((m) => m.id)).toEqual([fromAlice, live]);
+  });
+
   it("detects a silent drop (no frame for two ping periods) and recovers what was sent meanwhile", async () => {
     const { alice, bob, channel } = await twoUsersAndChannel();
     const flaky = flakyWebSocket();
