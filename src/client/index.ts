@@ -1,6 +1,7 @@
 /** The realtime client library (browsers and Node ≥ 22). See docs/client.md. */
 export { RealtimeClient, type ClientOptions } from "./client";
-export { RtmSocket, RequestError, type ConnectionState, type Resync, type Status, type TokenSource } from "./socket";
+export { RequestError } from "./requests";
+export { RtmSocket, type ConnectionState, type Resync, type Status, type TokenSource } from "./socket";
 export { ApiCallError, HttpApi } from "./http";
 export { backoffCeiling, backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
 export { closeAction, type CloseAction } from "./closePolicy";

@@ -3,6 +3,7 @@ import { AUTO_PING, type ServerEvent } from "../protocol/envelope";
 import { type BackoffOptions, backoffDelay } from "./backoff";
 import { closeAction } from "./closePolicy";
 import { Listeners } from "./emitter";
+import { RequestError, Requests } from "./requests";
 import { ResumeState } from "./resume";
 import type {
   AppCommand,
@@ -79,34 +80,13 @@ export interface SocketOptions {
   isFatal?: (err: unknown) => boolean;
 }
 
-/** A request was answered with an error reply, timed out, or its connection dropped first. */
-export class RequestError extends Error {
-  constructor(
-    message: string,
-    readonly kind: "error" | "timeout" | "disconnected",
-  ) {
-    super(message);
-    this.name = "RequestError";
-  }
-}
-
-interface Pending {
-  resolve: (reply: SuccessReply) => void;
-  reject: (err: RequestError) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 type AnyHandler = (payload: any, event: ServerEvent<any>) => void;
-
-let socketCounter = 0;
 
 export class RtmSocket {
   private status: Status = { state: "connecting", attempt: 0 };
   private rws: ReconnectingWebSocket | null = null;
   private readonly resume = new ResumeState();
-  private readonly prefix = `c${++socketCounter}.`;
-  private requestCounter = 0;
-  private readonly pending = new Map<string, Pending>();
+  private readonly requests = new Requests();
   private readonly readyWaiters = new Set<{ resolve: () => void; reject: (err: RequestError) => void }>();
   private filters: FilterSpec[] | null = null;
   private filterCid: string | null = null;
@@ -230,7 +210,7 @@ export class RtmSocket {
     this.closed = true;
     this.clearTimers();
     this.wakeSleeper();
-    this.failPending("socket closed by the client");
+    this.requests.failAll("socket closed by the client");
     this.failWaiters("socket closed by the client");
     this.rws?.close(1000, "client closed");
     this.authed = false;
@@ -262,9 +242,9 @@ export class RtmSocket {
     timeoutMs = this.opts.requestTimeoutMs,
   ): Promise<SuccessReply> {
     await this.ready(timeoutMs);
-    const correlationId = this.nextCid();
-    const answer = this.expect(correlationId, timeoutMs, command);
-    if (!this.raw({ command, ...params, correlationId })) this.settleLost(correlationId);
+    const correlationId = this.requests.nextId();
+    const answer = this.requests.expect(correlationId, timeoutMs, command);
+    if (!this.raw({ command, ...params, correlationId })) this.requests.lost(correlationId, "connection lost before the request was sent");
     return answer;
   }
 
@@ -274,9 +254,9 @@ export class RtmSocket {
    */
   async setFilters(filters: FilterSpec[], timeoutMs = this.opts.requestTimeoutMs): Promise<void> {
     await this.ready(timeoutMs);
-    const correlationId = this.nextCid();
-    const answer = this.expect(correlationId, timeoutMs, "filter");
-    if (!this.raw({ type: "filter", correlationId, filters })) this.settleLost(correlationId);
+    const correlationId = this.requests.nextId();
+    const answer = this.requests.expect(correlationId, timeoutMs, "filter");
+    if (!this.raw({ type: "filter", correlationId, filters })) this.requests.lost(correlationId, "connection lost before the request was sent");
     await answer;
     this.filters = filters.length ? [...filters] : null;
   }
@@ -322,13 +302,13 @@ export class RtmSocket {
     // ws_auth, then filters, then ws_resume: pipelined, and handled by the room in this order.
     this.raw({ command: "ws_auth", auth_token: token ?? "" });
     if (this.filters) {
-      this.filterCid = this.nextCid();
+      this.filterCid = this.requests.nextId();
       this.raw({ type: "filter", correlationId: this.filterCid, filters: this.filters });
     }
     if (this.opts.channelId !== null) {
       const from = this.resume.begin();
       if (from) {
-        this.resumeCid = this.nextCid();
+        this.resumeCid = this.requests.nextId();
         this.raw({ command: "ws_resume", ...from, correlationId: this.resumeCid });
       }
     }
@@ -364,7 +344,7 @@ export class RtmSocket {
     this.resumeCid = null;
     this.filterCid = null;
     this.lastDrop = { code, reason };
-    this.failPending(`connection lost (${code}${reason ? ` ${reason}` : ""})`);
+    this.requests.failAll(`connection lost (${code}${reason ? ` ${reason}` : ""})`);
     if (!this.closed && closeAction(code, reason).reconnect) {
       this.setStatus({ state: "reconnecting", attempt: this.attempts + 1 });
     }
@@ -461,15 +441,9 @@ export class RtmSocket {
       if (reply.type === "error") this.errorListeners.emit(new Error(`filters refused after reconnect: ${reply.error}`));
       return;
     }
-    const pending = cid === null ? undefined : this.pending.get(cid);
-    if (!pending) {
-      if (reply.type === "error") this.errorListeners.emit(new RequestError(reply.error, "error"));
-      return;
+    if (!this.requests.settle(reply) && reply.type === "error") {
+      this.errorListeners.emit(new RequestError(reply.error, "error"));
     }
-    this.pending.delete(cid!);
-    clearTimeout(pending.timer);
-    if (reply.type === "success") pending.resolve(reply);
-    else pending.reject(new RequestError(reply.error, "error"));
   }
 
   private deliver(ev: ServerEvent): void {
@@ -508,39 +482,8 @@ export class RtmSocket {
     }
   }
 
-  private nextCid(): string {
-    return `${this.prefix}${++this.requestCounter}`;
-  }
-
-  private expect(correlationId: string, timeoutMs: number, what: string): Promise<SuccessReply> {
-    return new Promise<SuccessReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(correlationId);
-        reject(new RequestError(`${what}: no reply within ${timeoutMs} ms`, "timeout"));
-      }, timeoutMs);
-      this.pending.set(correlationId, { resolve, reject, timer });
-    });
-  }
-
-  /** The frame could not be written (the connection dropped between ready() and send). */
-  private settleLost(correlationId: string): void {
-    const p = this.pending.get(correlationId);
-    if (!p) return;
-    this.pending.delete(correlationId);
-    clearTimeout(p.timer);
-    p.reject(new RequestError("connection lost before the request was sent", "disconnected"));
-  }
-
   private failWaiters(message: string): void {
     for (const w of [...this.readyWaiters]) w.reject(new RequestError(message, "disconnected"));
-  }
-
-  private failPending(message: string): void {
-    for (const [cid, p] of this.pending) {
-      clearTimeout(p.timer);
-      this.pending.delete(cid);
-      p.reject(new RequestError(message, "disconnected"));
-    }
   }
 
   private sleep(ms: number): Promise<void> {
