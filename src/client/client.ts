@@ -33,6 +33,12 @@ const DEFAULTS = {
   requestTimeoutMs: 10_000,
 };
 
+/** The page's window events, when there is a page (not in Node or a worker). */
+function windowEvents(): { addEventListener(t: string, f: () => void): void; removeEventListener(t: string, f: () => void): void } | null {
+  const g = globalThis as { window?: unknown; addEventListener?: unknown };
+  return g.window === globalThis && typeof g.addEventListener === "function" ? (globalThis as never) : null;
+}
+
 function defaultBase(): string {
   const loc = (globalThis as { location?: { origin?: string } }).location;
   if (loc?.origin && loc.origin !== "null") return loc.origin;
@@ -57,6 +63,9 @@ export class RealtimeClient implements TokenSource {
   private userStream: RtmSocket | null = null;
   private readonly channels = new Map<number, RtmSocket>();
   private closed = false;
+  private readonly onOnline = () => {
+    for (const s of this.sockets()) s.retryNow();
+  };
 
   constructor(options: ClientOptions = {}) {
     this.http = new HttpApi(options.baseUrl ?? defaultBase(), options.fetch);
@@ -71,6 +80,8 @@ export class RealtimeClient implements TokenSource {
       WebSocket: options.WebSocket,
       fingerprint: options.fingerprint,
     };
+    // In a browser, coming back online retries at once instead of finishing the backoff wait.
+    windowEvents()?.addEventListener("online", this.onOnline);
   }
 
   // --- session --------------------------------------------------------------------------------
@@ -127,6 +138,7 @@ export class RealtimeClient implements TokenSource {
   /** Clean close of every socket and timer. The client can be dropped afterwards. */
   close(): void {
     this.closed = true;
+    windowEvents()?.removeEventListener("online", this.onOnline);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.refreshTimer = null;
     this.userStream?.close();

@@ -227,6 +227,11 @@ export class RtmSocket {
     this.rws.reconnect(4000, reason);
   }
 
+  /** Cuts a pending backoff wait short (e.g. the browser just came back online). */
+  retryNow(): void {
+    this.wakeSleeper();
+  }
+
   // --- sending --------------------------------------------------------------------------------
 
   /** Sends a command without waiting for an answer; false when not connected (dropped). */
