@@ -186,8 +186,16 @@ describe("demo app in Chromium", () => {
     await pageA.locator("#locks summary").click();
     await pageA.fill("#lock-path", "/files/report.docx");
     await pageA.click("#lock-form button[type=submit]");
+    await pageA.waitForTimeout(500);
+    const own = pageA.locator("#messages li.mine").first();
+    await own.locator("button.act", { hasText: "edit" }).click();
+    await own.locator("form.edit input").fill("hello from alice (edited)");
+    await own.locator("form.edit button[type=submit]").click();
+    await pageA.waitForTimeout(500);
+    await pageA.locator("#messages li.mine").last().locator("button.act", { hasText: "delete" }).click();
     await pageA.waitForTimeout(1000);
     await shot(pageA, "06-alice-extras");
+    await shot(pageB, "06-bob-extras");
     expect(pageErrors).toEqual([]);
   });
 });
