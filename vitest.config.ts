@@ -22,6 +22,9 @@ export default defineConfig(async () => {
                   ENVIRONMENT: "development",
                   // PBKDF2 at full strength costs ~50 ms a hash; tests create hundreds of users.
                   PBKDF2_ITERATIONS: "1000",
+                  OPERATOR_TOKEN: "test-operator-token",
+                  // Request lines would drown the test output; the log test turns them back on.
+                  LOG_LEVEL: "warn",
                   TEST_MIGRATIONS: migrations,
                 },
               },

@@ -4,6 +4,7 @@
  */
 export interface Config {
   environment: string;
+  logLevel: string;
   frameLimitBytes: number;
   textLimitBytes: number;
   maxFilters: number;
@@ -31,11 +32,12 @@ export interface Config {
 
 const DEFAULTS: Config = {
   environment: "production",
+  logLevel: "info",
   frameLimitBytes: 64 * 1024,
   textLimitBytes: 16 * 1024,
   maxFilters: 32,
   maxFilterPropertyLength: 128,
-  maxFilterValueLength: 256,
+  maxFilterValueLength: 128,
   typingIntervalMs: 2000,
   commandRatePerSec: 20,
   commandBurst: 40,
@@ -56,7 +58,7 @@ const DEFAULTS: Config = {
   lockTtlMaxSeconds: 3600,
 };
 
-const VAR_NAMES: Record<Exclude<keyof Config, "environment">, string> = {
+const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, string> = {
   frameLimitBytes: "FRAME_LIMIT_BYTES",
   textLimitBytes: "TEXT_LIMIT_BYTES",
   maxFilters: "MAX_FILTERS",
@@ -94,6 +96,7 @@ export function loadConfig(env: Record<string, unknown>): Config {
     if (Number.isFinite(value) && value > 0) config[key] = value;
   }
   if (typeof env.ENVIRONMENT === "string" && env.ENVIRONMENT) config.environment = env.ENVIRONMENT;
+  if (typeof env.LOG_LEVEL === "string" && env.LOG_LEVEL) config.logLevel = env.LOG_LEVEL;
   cache.set(env, config);
   return config;
 }

@@ -1,4 +1,5 @@
 import type { ChannelRoom } from "./channel/ChannelRoom";
+import type { StatsRoom } from "./ops/StatsRoom";
 import type { UserRoom } from "./user/UserRoom";
 
 /** Bindings and vars of the worker and both Durable Objects (see wrangler.toml). */
@@ -6,6 +7,9 @@ export interface Env {
   DB: D1Database;
   CHANNEL_ROOM: DurableObjectNamespace<ChannelRoom>;
   USER_ROOM: DurableObjectNamespace<UserRoom>;
+  STATS: DurableObjectNamespace<StatsRoom>;
+  /** Bearer secret for system.info; unset = the endpoint refuses everyone. */
+  OPERATOR_TOKEN?: string;
   ENVIRONMENT?: string;
   JWT_SECRET?: string;
   [limit: string]: unknown;

@@ -4,5 +4,6 @@ import { createApp } from "./http/app";
 // the bindings in wrangler.toml.
 export { ChannelRoom } from "./channel/ChannelRoom";
 export { UserRoom } from "./user/UserRoom";
+export { StatsRoom } from "./ops/StatsRoom";
 
 export default createApp();

@@ -82,6 +82,10 @@ export async function verifyToken<T extends TokenType>(
     throw new TokenError("invalid", "invalid token");
   }
   const userId = payload.user_id;
+  // A token issued in the future (beyond a minute of clock skew) is not yet valid.
+  if (typeof payload.iat !== "number" || payload.iat > Date.now() / 1000 + 60) {
+    throw new TokenError("invalid", "invalid token");
+  }
   if (payload.typ !== typ || typeof userId !== "number" || !Number.isSafeInteger(userId) || typeof payload.exp !== "number") {
     throw new TokenError("invalid", "invalid token");
   }

@@ -2,15 +2,19 @@ import type { RtmClaims } from "../auth/tokens";
 import type { Env } from "../env";
 import { CloseCode } from "../protocol/closeCodes";
 import type { Command } from "../protocol/commands";
-import { buildEvent, frameFromText } from "../protocol/envelope";
-import { ROLE_OWNER, type UserProfile, formatTime, unixSeconds, userObject } from "../protocol/objects";
+import { type OutFrame, buildEvent } from "../protocol/envelope";
+import { ROLE_MEMBER, ROLE_OWNER, type UserProfile, formatTime, unixSeconds, userObject } from "../protocol/objects";
 import { CommandError, type Failure, type Result, fail, noChannel, notMember, ok } from "../rooms/errors";
 import type { Session } from "../rooms/session";
 import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
 import { userRoom } from "../rooms/stubs";
 import { CHANNEL_SCHEMA, type ChannelRow, ChannelStore, type MemberRow } from "../storage/channelStore";
 import { Directory } from "../storage/directory";
+import { EventStream, type ResumeSession } from "./eventStream";
 import { type MessageObject, messageObject, messageObjects, userAddedBotMessage } from "./messages";
+import { memberUser, planRemoval, requireOwner, userRemovedPayload } from "./membership";
+import { ChannelPresence } from "./presence";
+import { leaseTiming } from "../user/presence";
 
 export interface MemberObject extends ReturnType<typeof userObject> {
   user_role: number;
@@ -43,18 +47,8 @@ export interface HistoryQuery {
   limit: number;
 }
 
-function profileOf(m: MemberRow): UserProfile {
-  return {
-    id: m.user_id,
-    email: m.email,
-    display_name: m.display_name,
-    has_avatar: m.has_avatar === 1,
-    last_active_on: m.last_active_on,
-  };
-}
-
 function memberObject(m: MemberRow): MemberObject {
-  return { ...userObject(profileOf(m), m.online === 1), user_role: m.user_role };
+  return { ...memberUser(m), user_role: m.user_role };
 }
 
 /**
@@ -64,16 +58,31 @@ function memberObject(m: MemberRow): MemberObject {
  */
 export class ChannelRoom extends SocketRoom {
   private readonly store: ChannelStore;
+  private readonly presence: ChannelPresence;
   /** last delivered chat.userTyping per user; losing it to an eviction only re-allows one event */
   private readonly typingAt = new Map<number, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new ChannelStore(ctx.storage);
+    this.presence = new ChannelPresence({
+      store: this.store,
+      env,
+      clock: this.clock,
+      renewEveryMs: leaseTiming(this.config.pingIntervalMs).renewEveryMs,
+      live: () => this.live(),
+      broadcast: (frame) => this.broadcast(frame),
+      armAt: (at) => this.armAt(at),
+    });
+    this.timers.push(this.presence.timer());
   }
 
   protected schema(): readonly string[] {
     return CHANNEL_SCHEMA;
+  }
+
+  protected roomLabel(): string {
+    return `channel:${this.store.channel()?.id ?? "unbound"}`;
   }
 
   protected bind(_roomId: number): void {
@@ -90,8 +99,9 @@ export class ChannelRoom extends SocketRoom {
     return { ok: true };
   }
 
-  protected readyPayload(_session: Session): Record<string, unknown> {
-    return { channel_id: this.store.channel()?.id, epoch: this.store.epoch(), seq: this.store.seq() };
+  protected readyPayload(session: Session): Record<string, unknown> {
+    const seq = this.events.startLive(session as ResumeSession);
+    return { channel_id: this.store.channel()?.id, epoch: this.store.epoch(), seq };
   }
 
   // --- reading ------------------------------------------------------------------------------------
@@ -164,6 +174,7 @@ export class ChannelRoom extends SocketRoom {
       input.id,
       this.store.members().map((m) => ({ user_id: m.user_id, user_role: m.user_role })),
     );
+    await this.presence.sync([input.owner.id, ...input.invitees.map((p) => p.id)], false);
     for (const frame of frames) this.broadcast(frame);
     const channel = this.channelObject(this.store.channel()!);
     await Promise.allSettled(
@@ -182,6 +193,7 @@ export class ChannelRoom extends SocketRoom {
       });
     }
     const now = this.clock.now();
+    this.counted.in++;
     const { message, frame } = this.store.transaction(() => {
       const row = this.store.insertMessage({
         user_id: userId,
@@ -196,20 +208,183 @@ export class ChannelRoom extends SocketRoom {
       return { message, frame: this.store.appendEvent("chat.postMessage", { message }, now) };
     });
     this.broadcast(frame);
-    this.trimLog(now);
     return ok({ message });
   }
 
   // --- membership, channel life and presence (issue 3) -------------------------------------------
 
-  // --- message life: edits, deletes, reactions, reads, unread, alerts, actions, locks (issue 4) ----
-
-  private trimLog(now: number): void {
-    // Trimming every 100th event keeps the log bounded without a delete per write.
-    if (this.store.seq() % 100 === 0) {
-      this.store.trimEvents(this.config.eventLogMinEvents, this.config.eventLogMinAgeMs, now);
-    }
+  /** The live channel and the caller's membership, and that the caller owns the channel. */
+  private ownerAccess(userId: number, action: string): { channel: ChannelRow; member: MemberRow } | Failure {
+    const a = this.access(userId);
+    if ("ok" in a) return a;
+    return requireOwner(a.member, action) ?? a;
   }
+
+  /**
+   * `channel.adduser` (owner only). The channel's sockets get `user_added.channel`, the type-2 bot
+   * message and `channel.update`, in that order (so the update's channel already has both); the
+   * added user's stream gets `channel.create` and `user_added.channel`. The new member's read
+   * cursor starts at the bot message announcing them: no backlog is unread (SPEC §6).
+   */
+  async addUser(byUserId: number, target: UserProfile): Promise<Result<ChannelObject>> {
+    const first = this.ownerAccess(byUserId, "add members");
+    if ("ok" in first) return first;
+    if (this.store.member(target.id)) return fail(409, "already_member", "that user is already a member of this channel");
+    const presence = await userRoom(this.env, target.id).presenceState(target.id);
+    // Other requests may have run while we awaited: check again.
+    const a = this.ownerAccess(byUserId, "add members");
+    if ("ok" in a) return a;
+    if (this.store.member(target.id)) return fail(409, "already_member", "that user is already a member of this channel");
+
+    const now = this.clock.now();
+    const channelId = a.channel.id;
+    const { frames, user } = this.store.transaction(() => {
+      const bot = this.store.insertMessage(userAddedBotMessage(byUserId, [target.id], now));
+      this.store.addMember(target, ROLE_MEMBER, bot.id, now);
+      this.store.touchChannel(now);
+      this.presence.apply(target.id, presence, false);
+      const user = memberUser(this.store.member(target.id)!);
+      const frames = [
+        this.store.appendEvent("user_added.channel", { channel_id: channelId, user }, now),
+        this.store.appendEvent("chat.postMessage", { message: messageObject(bot, channelId) }, now),
+        this.store.appendEvent("channel.update", { channel: this.channelObject(this.store.channel()!) }, now),
+      ];
+      return { frames, user };
+    });
+    await new Directory(this.env.DB).setMembers(channelId, [{ user_id: target.id, user_role: ROLE_MEMBER }]);
+    for (const frame of frames) this.broadcast(frame);
+    const channel = this.channelObject(this.store.channel()!);
+    const stream = userRoom(this.env, target.id);
+    await stream.deliver("channel.create", { channel });
+    await stream.deliver("user_added.channel", { channel_id: channelId, user });
+    // A transition between the first read and the directory write reached no one here: catch up.
+    await this.presence.sync([target.id], true);
+    return ok(this.channelObject(this.store.channel()!));
+  }
+
+  /** `channel.kick` (owner only; kicking oneself is `channel.leave`). */
+  async kick(byUserId: number, targetId: number): Promise<Result<ChannelObject>> {
+    if (byUserId === targetId) return fail(422, "invalid_params", "user_id: use channel.leave to leave", { user_id: "use channel.leave to leave" });
+    const result = await this.removeUser(byUserId, targetId);
+    return result.ok ? ok(result.value!) : result;
+  }
+
+  /** `channel.leave` (any member). An owner leaving hands over or removes the channel (membership.ts). */
+  async leave(userId: number): Promise<Result<null>> {
+    const result = await this.removeUser(userId, userId);
+    return result.ok ? ok(null) : result;
+  }
+
+  /**
+   * Kick or leave: `user_removed.channel` to every socket of the channel and the removed user's
+   * stream; the removed user's sockets here are then closed 4003 (and refused from now on, as
+   * non-members); the others get `channel.update`. No bot message (SPEC §6).
+   */
+  private async removeUser(byUserId: number, targetId: number): Promise<Result<ChannelObject | null>> {
+    const a = this.access(byUserId);
+    if ("ok" in a) return a;
+    const plan = planRemoval(a.member, this.store.member(targetId), this.store.members());
+    if ("ok" in plan) return plan;
+    if (plan.kind === "remove_channel") return this.removeChannelNow();
+
+    const now = this.clock.now();
+    const channelId = a.channel.id;
+    const removed = userRemovedPayload(channelId, targetId, byUserId);
+    const successor = plan.successor;
+    const { removedFrame, updateFrame } = this.store.transaction(() => {
+      this.store.removeMember(targetId);
+      if (successor) this.store.setRole(successor.user_id, ROLE_OWNER);
+      return {
+        removedFrame: this.store.appendEvent("user_removed.channel", removed, now),
+        updateFrame: this.store.appendEvent("channel.update", { channel: this.channelObject(this.store.channel()!) }, now),
+      };
+    });
+    const dir = new Directory(this.env.DB);
+    await dir.removeMember(channelId, targetId);
+    if (successor) await dir.setMembers(channelId, [{ user_id: successor.user_id, user_role: ROLE_OWNER }]);
+
+    this.broadcast(removedFrame);
+    const closing: Promise<void>[] = [];
+    for (const [ws, conn] of this.live()) {
+      if (conn.s.uid === targetId) closing.push(this.closeConn(ws, conn, CloseCode.NotAllowed, "removed from channel"));
+    }
+    this.broadcast(updateFrame);
+    await Promise.all(closing);
+    await userRoom(this.env, targetId).deliver("user_removed.channel", removed);
+    return ok(this.channelObject(this.store.channel()!));
+  }
+
+  /** `channel.rename` / `channel.update` (owner only) → `channel.update` to every socket. */
+  async rename(byUserId: number, name: string): Promise<Result<ChannelObject>> {
+    const a = this.ownerAccess(byUserId, "rename the channel");
+    if ("ok" in a) return a;
+    const now = this.clock.now();
+    const { frame, channel } = this.store.transaction(() => {
+      this.store.renameChannel(name);
+      const channel = this.channelObject(this.store.channel()!);
+      return { frame: this.store.appendEvent("channel.update", { channel }, now), channel };
+    });
+    await new Directory(this.env.DB).renameChannel(a.channel.id, name);
+    this.broadcast(frame);
+    return ok(channel);
+  }
+
+  /** `channel.remove` (owner only). */
+  async remove(byUserId: number): Promise<Result<null>> {
+    const a = this.ownerAccess(byUserId, "remove the channel");
+    if ("ok" in a) return a;
+    return this.removeChannelNow();
+  }
+
+  /**
+   * `channel.remove` {channel_id} to the channel's sockets (then closed 4004) and to every member's
+   * stream. The room keeps its rows (marked removed) so late sockets get 4004 and routes 404.
+   */
+  private async removeChannelNow(): Promise<Result<null>> {
+    const channel = this.store.channel()!;
+    const now = this.clock.now();
+    const payload = { channel_id: channel.id };
+    const frame = this.store.transaction(() => {
+      this.store.markRemoved();
+      return this.store.appendEvent("channel.remove", payload, now);
+    });
+    await new Directory(this.env.DB).markChannelRemoved(channel.id);
+    this.broadcast(frame);
+    const closing: Promise<void>[] = [];
+    for (const [ws, conn] of this.live()) closing.push(this.closeConn(ws, conn, CloseCode.ChannelRemoved, "channel removed"));
+    await Promise.all(closing);
+    await Promise.allSettled(this.store.members().map((m) => userRoom(this.env, m.user_id).deliver("channel.remove", payload)));
+    return ok(null);
+  }
+
+  /** The user changed their profile: update the member copy; `user.profileUpdate` to every socket. */
+  async profileChanged(profile: UserProfile): Promise<Result<null>> {
+    const channel = this.store.channel();
+    if (!channel || channel.removed) return noChannel();
+    if (!this.store.member(profile.id)) return notMember();
+    const now = this.clock.now();
+    const frame = this.store.transaction(() => {
+      const member = this.store.updateMemberProfile(profile)!;
+      return this.store.appendEvent("user.profileUpdate", { user: memberUser(member), channel_id: channel.id }, now);
+    });
+    this.broadcast(frame);
+    return ok(null);
+  }
+
+  /** The user's global presence changed (called by their UserRoom). */
+  async presenceChanged(userId: number, online: boolean, v: number, at: number): Promise<void> {
+    this.presence.apply(userId, { online, v, at });
+  }
+
+  protected override async onAuthenticated(session: Session): Promise<void> {
+    await this.presence.connected(session);
+  }
+
+  protected override async onDisconnected(session: Session): Promise<void> {
+    await this.presence.disconnected(session);
+  }
+
+  // --- message life: edits, deletes, reactions, reads, unread, alerts, actions, locks (issue 4) ----
 
   // --- commands -----------------------------------------------------------------------------------
 
@@ -244,7 +419,7 @@ export class ChannelRoom extends SocketRoom {
         this.typingAt.set(userId, now);
         const frame = buildEvent(
           "chat.userTyping",
-          { user: userObject(profileOf(a.member), a.member.online === 1), channel_id: a.channel.id },
+          { user: memberUser(a.member), channel_id: a.channel.id },
           now,
         );
         this.broadcast(frame, { except: userId });
@@ -256,18 +431,37 @@ export class ChannelRoom extends SocketRoom {
     }
   }
 
+  // --- event log: ordered delivery, resume (issue 5) ---------------------------------------------
+
+  private eventStream: EventStream | null = null;
+  private get events(): EventStream {
+    this.eventStream ??= new EventStream(this.store, {
+      minEvents: this.config.eventLogMinEvents,
+      minAgeMs: this.config.eventLogMinAgeMs,
+    });
+    return this.eventStream;
+  }
+
+  /**
+   * Durable frames (those with a seq) go out strictly in seq order and once each, and publishing
+   * them trims the log; other frames pass straight through.
+   */
+  protected override broadcast(frame: OutFrame, target: { only?: number; except?: number } = {}): number {
+    if (frame.event.meta.seq === undefined) return super.broadcast(frame, target);
+    let sent = 0;
+    for (const f of this.events.publish(frame, this.clock.now())) sent = super.broadcast(f, f === frame ? target : {});
+    return sent;
+  }
+
   private resume(ws: WebSocket, conn: Conn, epoch: string, since: number): void {
     if (conn.s.resumed) throw new CommandError("ws_resume is allowed once per connection");
     conn.s.resumed = true;
     this.persist(ws, conn);
-    const frames = epoch === this.store.epoch() ? this.store.eventsAfter(since) : null;
+    const plan = this.events.resume(conn.s as ResumeSession, epoch, since);
     // Replay and the closing rtm.resumed go out in one synchronous run, so no live event can
     // slip in between: live events produced meanwhile are sent after it, in order.
-    for (const text of frames ?? []) {
-      if (conn.matcher) this.sendFiltered(ws, conn, frameFromText(text));
-      else this.safeSend(ws, text);
-    }
-    const resumed = buildEvent("rtm.resumed", { recovered: frames !== null, seq: this.store.seq() }, this.clock.now());
+    for (const frame of plan.frames) this.sendFiltered(ws, conn, frame);
+    const resumed = buildEvent("rtm.resumed", { recovered: plan.recovered, seq: plan.seq }, this.clock.now());
     this.safeSend(ws, resumed.text);
   }
 }

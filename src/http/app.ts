@@ -1,34 +1,43 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { TokenError } from "../auth/tokens";
+import { log } from "../ops/log";
 import type { AppEnv } from "./context";
 import { ApiError, errorResponse } from "./errors";
+import { requestLog } from "./requestLog";
 import { channelRoutes } from "./routes/channels";
 import { chatRoutes } from "./routes/chat";
+import { docRoutes } from "./routes/docs";
+import { profileRoutes } from "./routes/profile";
 import { rtmRoutes } from "./routes/rtm";
 import { socketRoutes } from "./routes/sockets";
+import { systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
 
 /** The worker: the HTTP API under /api/v1 and websocket upgrades under /rtm/ws. */
 export function createApp() {
   const app = new Hono<AppEnv>();
   app.use("/api/*", cors());
+  app.use("/api/*", requestLog);
 
   app.route("/", userRoutes());
+  app.route("/", profileRoutes());
   app.route("/", rtmRoutes());
   app.route("/", channelRoutes());
   app.route("/", chatRoutes());
   app.route("/", socketRoutes());
+  app.route("/", docRoutes());
+  app.route("/", systemRoutes());
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", "no such route")));
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
     if (err instanceof TokenError && err.reason === "misconfigured") {
-      console.error(JSON.stringify({ level: "error", msg: err.message }));
+      log("error", err.message, { path: c.req.path });
       return errorResponse(c, new ApiError(500, "misconfigured", "server is misconfigured"));
     }
     // No stack trace leaves the server.
-    console.error(JSON.stringify({ level: "error", msg: "unhandled", path: c.req.path, err: String(err) }));
+    log("error", "unhandled", { path: c.req.path, err: String(err) });
     return errorResponse(c, new ApiError(500, "internal_error", "internal error"));
   });
   return app;

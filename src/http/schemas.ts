@@ -59,8 +59,11 @@ export const ChannelCreate = z.object({
 
 export const ChannelRef = z.object({ channel_id: Id });
 
+/** `after_id` 0 walks forward from the very first message (ids start at 1). */
+const AfterCursor = z.union([z.literal(0), z.literal("0").transform(() => 0), Id]);
+
 export const ChannelHistory = z
-  .object({ channel_id: Id, before_id: Id.optional(), after_id: Id.optional(), limit: Limit.optional() })
+  .object({ channel_id: Id, before_id: Id.optional(), after_id: AfterCursor.optional(), limit: Limit.optional() })
   .refine((q) => q.before_id === undefined || q.after_id === undefined, {
     message: "before_id and after_id cannot be combined",
     path: ["after_id"],
@@ -72,4 +75,31 @@ export const ChatPost = z.object({
   parent_message_id: Id.optional(),
 });
 
+// --- membership, channel life and profile (issue 3) ---------------------------------------------
+
+/** `channel.adduser`: exactly one of email or user_id. */
+export const ChannelAddUser = z
+  .object({ channel_id: Id, email: Email.optional(), user_id: Id.optional() })
+  .superRefine((p, ctx) => {
+    if (p.email === undefined && p.user_id === undefined) {
+      ctx.addIssue({ code: "custom", path: ["user_id"], message: "email or user_id is required" });
+    } else if (p.email !== undefined && p.user_id !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["user_id"], message: "give email or user_id, not both" });
+    }
+  });
+
+export const ChannelKick = z.object({ channel_id: Id, user_id: Id });
+
+export const ChannelRename = z.object({ channel_id: Id, channel_name: Name });
+
+/** `user.profile.set`: at least one of name, has_avatar. */
+export const ProfileSet = z
+  .object({ name: Name.optional(), has_avatar: Flag.optional() })
+  .refine((p) => p.name !== undefined || p.has_avatar !== undefined, {
+    message: "name or has_avatar is required",
+    path: ["name"],
+  });
+
 export { Emoji, Id };
+
+export const SystemInfo = z.object({ rooms: Flag.optional() });

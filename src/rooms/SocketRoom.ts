@@ -15,6 +15,7 @@ import {
   successReply,
 } from "../protocol/envelope";
 import { type Matcher, compileFilters, matches } from "../protocol/filters";
+import { log, setLogLevel } from "../ops/log";
 import { Meta, migrate } from "../storage/sqlite";
 import { Clock } from "./clock";
 import { CommandError } from "./errors";
@@ -51,10 +52,19 @@ export abstract class SocketRoom extends DurableObject<Env> {
   readonly clock = new Clock();
   private readonly conns = new WeakMap<WebSocket, Conn>();
   private readonly limits: DecodeLimits;
+  /**
+   * Connection lifecycle work (presence fan-out, disarming) runs here, in order, without holding
+   * up the connection's own frames: a ws_resume sent right after ws_auth is not kept waiting for
+   * every channel of the user to hear that the user came online.
+   */
+  private lifecycle: Promise<void> = Promise.resolve();
+  /** frames received and sent since the last stats report (operator counters, SPEC system.info) */
+  protected readonly counted = { in: 0, out: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = loadConfig(env as unknown as Record<string, unknown>);
+    setLogLevel(this.config.logLevel);
     this.limits = {
       frameLimitBytes: this.config.frameLimitBytes,
       maxFilters: this.config.maxFilters,
@@ -68,13 +78,15 @@ export abstract class SocketRoom extends DurableObject<Env> {
 
   // --- what a subclass provides ---------------------------------------------------------------
 
+  /** "channel:<id>" / "user:<id>", for logs and operator stats. */
+  protected abstract roomLabel(): string;
   /** SQLite migrations of the room, in order (the base adds `_meta`). */
   protected abstract schema(): readonly string[];
   /** Remember the id the worker routed this socket to (first upgrade of a fresh room). */
   protected abstract bind(roomId: number): void;
   /** May this user hold a socket here? */
   protected abstract admit(claims: RtmClaims): Admission;
-  /** Payload of `rtm.ready` beyond connection_id and user_id. */
+  /** Payload of `rtm.ready` beyond connection_id and user_id (may record state in the session; it is persisted). */
   protected abstract readyPayload(session: Session): Record<string, unknown>;
   /** A decoded, authenticated command other than auth, ping and filter. Throw CommandError to reply an error. */
   protected abstract onCommand(ws: WebSocket, conn: Conn, command: Command): Promise<void> | void;
@@ -93,6 +105,12 @@ export abstract class SocketRoom extends DurableObject<Env> {
     }
     const roomId = Number(request.headers.get(ROOM_ID_HEADER));
     if (Number.isSafeInteger(roomId) && roomId > 0) this.bind(roomId);
+    if (this.tooManyPending()) {
+      return Response.json(
+        { meta: { ok: false, error: "too many unauthenticated connections; retry shortly", code: "too_many_pending" } },
+        { status: 429, headers: { "Retry-After": String(Math.ceil(this.config.authDeadlineMs / 1000)) } },
+      );
+    }
 
     const pair = new WebSocketPair();
     const client = pair[0];
@@ -104,6 +122,22 @@ export abstract class SocketRoom extends DurableObject<Env> {
     this.conns.set(server, this.freshConn(session, now));
     await this.armAt(session.ad);
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * Caps sockets that have not authenticated yet (each holds memory until its auth deadline).
+   * Counting is O(sockets), so it only runs once the room holds at least the cap in total.
+   */
+  private tooManyPending(): boolean {
+    const cap = this.config.maxUnauthenticatedPerRoom;
+    const all = this.ctx.getWebSockets();
+    if (all.length < cap) return false;
+    let pending = 0;
+    for (const ws of all) {
+      const conn = this.conn(ws);
+      if (conn && !conn.closed && conn.s.uid === null && ++pending >= cap) return true;
+    }
+    return false;
   }
 
   private freshConn(s: Session, now: number): Conn {
@@ -137,7 +171,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     const run = conn.queue.then(() => this.handleFrame(ws, conn, message));
     conn.queue = run.catch(() => undefined);
     return run.catch((err) => {
-      console.error(JSON.stringify({ level: "error", msg: "frame handler failed", cid: conn.s.cid, err: String(err) }));
+      log("error", "frame handler failed", { room: this.roomLabel(), cid: conn.s.cid, user_id: conn.s.uid, err: String(err) });
     });
   }
 
@@ -161,6 +195,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
 
   private async handleFrame(ws: WebSocket, conn: Conn, message: string | ArrayBuffer): Promise<void> {
     if (conn.closed) return;
+    this.counted.in++;
     const now = this.clock.now();
     const decoded = decodeFrame(message, this.limits);
     if (decoded.kind === "close") return this.closeConn(ws, conn, decoded.close.code, decoded.close.reason);
@@ -197,7 +232,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
           if (correlationId !== null) this.safeSend(ws, successReply(correlationId, this.clock.now()));
         } catch (err) {
           if (!(err instanceof CommandError)) {
-            console.error(JSON.stringify({ level: "error", msg: "command failed", command: command.command, cid: conn.s.cid, err: String(err) }));
+            log("error", "command failed", { room: this.roomLabel(), cid: conn.s.cid, user_id: conn.s.uid, command: command.command, err: String(err) });
           }
           const text = err instanceof CommandError ? err.message : "internal error";
           this.safeSend(ws, errorReply(correlationId, text, this.clock.now()));
@@ -226,17 +261,28 @@ export abstract class SocketRoom extends DurableObject<Env> {
       conn.s.ad = 0;
     }
     conn.s.exp = claims.exp * 1000;
-    this.persist(ws, conn);
     const now = this.clock.now();
     const ready = buildEvent(
       "rtm.ready",
       { connection_id: conn.s.cid, user_id: claims.user_id, ...this.readyPayload(conn.s) },
       now,
     );
+    this.persist(ws, conn); // after readyPayload, which may record state in the session
     this.safeSend(ws, ready.text);
     void correlationId; // rtm.ready is the answer to ws_auth; no separate success reply
     await this.armAt(Math.min(conn.s.exp, await this.pingCheckDue(now)));
-    if (first) await this.onAuthenticated(conn.s);
+    if (first) this.afterLifecycle(() => this.onAuthenticated(conn.s));
+  }
+
+  private afterLifecycle(work: () => Promise<void> | void): Promise<void> {
+    const run = this.lifecycle.then(work);
+    this.lifecycle = run.catch((err) => log("error", "connection lifecycle failed", { room: this.roomLabel(), err: String(err) }));
+    return this.lifecycle;
+  }
+
+  /** Resolves once every lifecycle step queued so far has run (tests, and the alarm's bookkeeping). */
+  protected settled(): Promise<void> {
+    return this.lifecycle;
   }
 
   // --- closing --------------------------------------------------------------------------------
@@ -253,7 +299,11 @@ export abstract class SocketRoom extends DurableObject<Env> {
   }
 
   /** Presence bookkeeping, and no alarm left behind once the last socket is gone. */
-  private async afterClose(conn: Conn): Promise<void> {
+  private afterClose(conn: Conn): Promise<void> {
+    return this.afterLifecycle(() => this.closed(conn));
+  }
+
+  private async closed(conn: Conn): Promise<void> {
     if (conn.s.uid !== null) await this.onDisconnected(conn.s);
     for (const ws of this.ctx.getWebSockets()) {
       const other = this.conn(ws);
@@ -262,6 +312,24 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (earliest(this.timers) === null) {
       this.meta.set("ping_check_at", 0);
       await this.ctx.storage.deleteAlarm();
+    }
+    await this.reportStats(0, null);
+  }
+
+  /** Folds the counters into the room's totals and tells the operator stats room. */
+  private async reportStats(connections: number, alarmAt: number | null): Promise<void> {
+    const messagesIn = (this.meta.get<number>("stats_in") ?? 0) + this.counted.in;
+    const messagesOut = (this.meta.get<number>("stats_out") ?? 0) + this.counted.out;
+    this.meta.set("stats_in", messagesIn);
+    this.meta.set("stats_out", messagesOut);
+    this.counted.in = 0;
+    this.counted.out = 0;
+    const room = this.roomLabel();
+    try {
+      const stats = this.env.STATS.get(this.env.STATS.idFromName("stats"));
+      await stats.report({ room, connections, messages_in: messagesIn, messages_out: messagesOut, alarm_at: alarmAt, at: this.clock.now() });
+    } catch (err) {
+      log("warn", "stats report failed", { room, err: String(err) });
     }
   }
 
@@ -290,6 +358,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
   protected safeSend(ws: WebSocket, text: string): void {
     try {
       ws.send(text);
+      this.counted.out++;
     } catch {
       // the socket is closing; its close handler cleans up
     }
@@ -390,7 +459,9 @@ export abstract class SocketRoom extends DurableObject<Env> {
     const domain = earliest(this.timers);
     if (domain !== null) next = Math.min(next, domain);
 
-    if (next === NEVER) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.max(next, now + 1));
+    const alarmAt = next === NEVER ? null : Math.max(next, now + 1);
+    if (alarmAt === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(alarmAt);
+    if (pingCheck) await this.reportStats(authed, alarmAt);
   }
 }

@@ -2,7 +2,7 @@ import type { FilterSpec } from "../protocol/filters";
 
 /**
  * What a connection must remember across hibernation, kept in the socket attachment (the runtime
- * caps an attachment at 16 KiB; 32 filters of at most 128+256 characters stay well below it).
+ * caps an attachment at 16 KiB; 32 filters of at most 128+128 characters stay under 10 KiB).
  * Short keys because it is re-serialized whenever it changes.
  */
 export interface Session {

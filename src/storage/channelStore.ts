@@ -140,11 +140,17 @@ export interface NewMessage {
 export class ChannelStore {
   private readonly sql: SqlStorage;
   readonly meta: Meta;
+  /**
+   * seq when this instance opened the storage: every event up to it was published by an earlier
+   * instance; later ones are this instance's to deliver (see channel/eventStream.ts).
+   */
+  readonly seqAtOpen: number;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
     this.meta = new Meta(this.sql);
     if (this.meta.get("epoch") === undefined) this.meta.set("epoch", crypto.randomUUID());
+    this.seqAtOpen = this.seq();
   }
 
   transaction<T>(fn: () => T): T {
@@ -300,7 +306,8 @@ export class ChannelStore {
 
   /**
    * Gives a durable event the next seq and appends its exact frame to the log. Call inside the
-   * transaction that stores what the event announces, so a seq is never lost or reused.
+   * transaction that stores what the event announces, so a seq is never lost or reused; broadcast
+   * the frame after the transaction commits (never inside it: a rolled-back seq is reused).
    */
   appendEvent(event: string, payload: object, now: number): OutFrame {
     const seq = this.seq() + 1;
@@ -310,21 +317,121 @@ export class ChannelStore {
     return frame;
   }
 
-  /** Drops log entries that are both beyond the newest `keep` events and older than `maxAgeMs`. */
+  /**
+   * Drops the oldest log entries that are both beyond the newest `keep` events and older than
+   * `maxAgeMs`, so the log keeps at least the last `keep` events and everything of the last
+   * `maxAgeMs` (SPEC §3 "Resume"). Only a prefix is ever dropped: the log stays one contiguous run
+   * of seqs, which is what lets eventsBetween() tell "complete" from "partly trimmed" by counting.
+   * Cost: the scan stops at the first entry it keeps, so it reads about as many rows as it deletes.
+   */
   trimEvents(keep: number, maxAgeMs: number, now: number): void {
-    this.sql.exec("DELETE FROM events WHERE seq <= ? AND created_on < ?", this.seq() - keep, now - maxAgeMs);
+    const upTo = this.seq() - keep;
+    if (upTo <= 0) return;
+    const young = this.sql
+      .exec<{ seq: number }>(
+        "SELECT seq FROM events WHERE seq <= ? AND created_on >= ? ORDER BY seq LIMIT 1",
+        upTo,
+        now - maxAgeMs,
+      )
+      .toArray()[0];
+    const cut = young ? young.seq - 1 : upTo;
+    if (cut > 0) this.sql.exec("DELETE FROM events WHERE seq <= ?", cut);
   }
 
-  /** Frames after `since`, oldest first, or null when the log no longer holds all of them. */
+  /** Oldest seq the log still holds (0 when it is empty). */
+  firstLoggedSeq(): number {
+    return this.sql.exec<{ seq: number | null }>("SELECT MIN(seq) AS seq FROM events").one().seq ?? 0;
+  }
+
+  /**
+   * The exact frames of seqs `after`+1 … `upTo`, oldest first, or null when the log no longer
+   * holds every one of them: recovery is never partial.
+   */
+  eventsBetween(after: number, upTo: number): string[] | null {
+    if (after < 0 || upTo > this.seq()) return null;
+    if (after >= upTo) return [];
+    const first = this.firstLoggedSeq();
+    if (first === 0 || first > after + 1) return null;
+    const rows = this.sql
+      .exec<{ seq: number; frame: string }>(
+        "SELECT seq, frame FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
+        after,
+        upTo,
+      )
+      .toArray();
+    // seq is the primary key, so upTo - after rows starting at after + 1 means none is missing.
+    if (rows.length !== upTo - after || rows[0]!.seq !== after + 1) return null;
+    return rows.map((r) => r.frame);
+  }
+
+  /** Frames after `since` up to the current seq, or null when the log no longer holds all of them. */
   eventsAfter(since: number): string[] | null {
     const current = this.seq();
-    if (since > current) return null;
-    if (since === current) return [];
-    const first = this.sql.exec<{ seq: number | null }>("SELECT MIN(seq) AS seq FROM events").one().seq;
-    if (first === null || first > since + 1) return null;
-    return this.sql
-      .exec<{ frame: string }>("SELECT frame FROM events WHERE seq > ? ORDER BY seq", since)
-      .toArray()
-      .map((r) => r.frame);
+    return since > current ? null : this.eventsBetween(since, current);
+  }
+
+  // --- membership, channel life and presence (issue 3) ----------------------------------------
+
+  removeMember(userId: number): void {
+    this.sql.exec("DELETE FROM members WHERE user_id = ?", userId);
+  }
+
+  setRole(userId: number, role: number): void {
+    this.sql.exec("UPDATE members SET user_role = ? WHERE user_id = ?", role, userId);
+  }
+
+  renameChannel(name: string): void {
+    this.sql.exec("UPDATE channel SET channel_name = ?", name);
+  }
+
+  markRemoved(): void {
+    this.sql.exec("UPDATE channel SET removed = 1");
+  }
+
+  /** The member's copy of the profile (members keep one so events need no directory lookup). */
+  updateMemberProfile(p: UserProfile): MemberRow | null {
+    return (
+      this.sql
+        .exec<MemberRow>(
+          "UPDATE members SET email = ?, display_name = ?, has_avatar = ? WHERE user_id = ? RETURNING *",
+          p.email,
+          p.display_name,
+          p.has_avatar ? 1 : 0,
+          p.id,
+        )
+        .toArray()[0] ?? null
+    );
+  }
+
+  setPresence(userId: number, online: boolean, at: number): void {
+    this.sql.exec("UPDATE members SET online = ?, last_active_on = ? WHERE user_id = ?", online ? 1 : 0, at, userId);
+  }
+
+  /** Version of the last global presence state applied for the user (-1: none yet). */
+  presenceVersion(userId: number): number {
+    return this.meta.get<number>(`presence_v:${userId}`) ?? -1;
+  }
+
+  setPresenceVersion(userId: number, v: number): void {
+    this.meta.set(`presence_v:${userId}`, v);
+  }
+
+  /** Users whose connections here this room has reported to their UserRoom (lease holders). */
+  leaseHolders(): number[] {
+    const raw = this.meta.get<string>("lease_holders");
+    return raw ? (JSON.parse(raw) as number[]) : [];
+  }
+
+  setLeaseHolders(userIds: readonly number[]): void {
+    this.meta.set("lease_holders", JSON.stringify(userIds));
+  }
+
+  /** Next lease renewal (ms, room clock); 0 when none is scheduled. */
+  leaseRenewAt(): number {
+    return this.meta.get<number>("lease_renew_at") ?? 0;
+  }
+
+  setLeaseRenewAt(at: number): void {
+    this.meta.set("lease_renew_at", at);
   }
 }

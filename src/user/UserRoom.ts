@@ -8,6 +8,7 @@ import type { Session } from "../rooms/session";
 import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
 import { channelRoom } from "../rooms/stubs";
 import { USER_SCHEMA } from "../storage/userStore";
+import { type PresenceState, SELF_ROOM, UserPresence, leaseTiming } from "./presence";
 
 /**
  * One user's own stream: events about the user rather than one channel (channels created or
@@ -15,12 +16,29 @@ import { USER_SCHEMA } from "../storage/userStore";
  * channel's room, so a client can keep a single socket.
  */
 export class UserRoom extends SocketRoom {
+  private readonly presence: UserPresence;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.presence = new UserPresence({
+      sql: ctx.storage.sql,
+      meta: this.meta,
+      env,
+      clock: this.clock,
+      ttlMs: leaseTiming(this.config.pingIntervalMs).ttlMs,
+      userId: () => this.userId(),
+      ownConnIds: () => [...this.live()].map(([, conn]) => conn.s.cid),
+      armAt: (at) => this.armAt(at),
+    });
+    this.timers.push(this.presence.timer());
   }
 
   protected schema(): readonly string[] {
     return USER_SCHEMA;
+  }
+
+  protected roomLabel(): string {
+    return `user:${this.userId() ?? "unbound"}`;
   }
 
   private userId(): number | undefined {
@@ -57,9 +75,40 @@ export class UserRoom extends SocketRoom {
     return this.broadcast(buildEvent(event, payload, this.clock.now()));
   }
 
-  /** Whether the user has a live connection on this stream. */
+  /** Whether the user has a live connection anywhere (global presence, issue 3). */
   async online(): Promise<boolean> {
-    for (const _ of this.live()) return true;
-    return false;
+    return this.presence.state().online;
+  }
+
+  // --- global presence (issue 3): leases of every connection of the user ---------------------------
+
+  protected override async onAuthenticated(session: Session): Promise<void> {
+    await this.presence.connect(session.cid, SELF_ROOM);
+  }
+
+  protected override async onDisconnected(session: Session): Promise<void> {
+    await this.presence.disconnect(session.cid);
+  }
+
+  /** A channel room reports a new authenticated connection of the user; answers the current state. */
+  async connectionOpened(userId: number, connId: string, room: string): Promise<PresenceState> {
+    this.bind(userId);
+    return this.presence.connect(connId, room);
+  }
+
+  async connectionClosed(userId: number, connId: string): Promise<PresenceState> {
+    this.bind(userId);
+    return this.presence.disconnect(connId);
+  }
+
+  /** A room's periodic renewal: its complete list of the user's live connections there. */
+  async renewLeases(userId: number, room: string, connIds: string[]): Promise<PresenceState> {
+    this.bind(userId);
+    return this.presence.renew(room, connIds);
+  }
+
+  async presenceState(userId: number): Promise<PresenceState> {
+    this.bind(userId);
+    return this.presence.state();
   }
 }

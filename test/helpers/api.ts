@@ -1,3 +1,5 @@
+import { ErrorEnvelope, routeByName } from "../../src/http/catalog";
+
 /**
  * HTTP helpers shared by the integration and e2e layers. `fetcher` is SELF.fetch inside workerd
  * or global fetch against a running server.
@@ -38,6 +40,7 @@ export class Api {
     } catch {
       body = { unparsable: text };
     }
+    checkContract(method, params, res.status, body);
     return { status: res.status, body, headers: res.headers };
   }
 
@@ -75,3 +78,22 @@ export class Api {
 }
 
 export type TestUser = Awaited<ReturnType<Api["newUser"]>>;
+
+/**
+ * Every response a test sees is checked against the route catalog (the source of the OpenAPI
+ * document): a 200 must match the route's documented body and its request the documented
+ * parameters; any other status must be the error envelope. Drift fails the test that saw it.
+ */
+function checkContract(method: string, params: Record<string, unknown>, status: number, body: Record<string, any>): void {
+  const spec = routeByName(method);
+  if (!spec) return;
+  if (status === 200) {
+    const res = spec.response.safeParse(body);
+    if (!res.success) throw new Error(`contract: ${method} 200 body does not match the catalog: ${res.error.message}`);
+    const req = spec.params.safeParse(params);
+    if (!req.success) throw new Error(`contract: ${method} accepted params the catalog rejects: ${req.error.message}`);
+  } else if (status !== 101) {
+    const res = ErrorEnvelope.safeParse(body);
+    if (!res.success) throw new Error(`contract: ${method} ${status} is not the error envelope: ${JSON.stringify(body)}`);
+  }
+}

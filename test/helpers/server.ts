@@ -10,7 +10,8 @@ export interface RunningServer {
   port: number;
   proc: ChildProcess;
   output: () => string;
-  stop: () => Promise<void>;
+  /** SIGTERM by default; SIGKILL simulates a crash. */
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -26,11 +27,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(port?: number, timeoutMs = 90_000, extraArgs: string[] = []): Promise<RunningServer> {
+export async function startServer(
+  port?: number,
+  timeoutMs = 90_000,
+  extraArgs: string[] = [],
+  command: string[] = ["npm", "start"],
+): Promise<RunningServer> {
   const chosen = port ?? (await freePort());
   const cwd = new URL("../..", import.meta.url).pathname;
-  const args = ["start", ...(extraArgs.length ? ["--", ...extraArgs] : [])];
-  const proc = spawn("npm", args, {
+  const args = [...command.slice(1), ...(extraArgs.length ? (command[0] === "npm" ? ["--", ...extraArgs] : extraArgs) : [])];
+  const proc = spawn(command[0]!, args, {
     cwd,
     env: { ...process.env, PORT: String(chosen), CI: "true", NO_COLOR: "1" },
     detached: true,
@@ -41,11 +47,11 @@ export async function startServer(port?: number, timeoutMs = 90_000, extraArgs: 
   proc.stderr!.on("data", (d) => (log += d));
   const base = `http://127.0.0.1:${chosen}`;
 
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => proc.once("exit", () => r()));
     try {
-      process.kill(-proc.pid!, "SIGTERM");
+      process.kill(-proc.pid!, signal);
     } catch {
       return;
     }

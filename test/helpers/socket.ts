@@ -1,3 +1,5 @@
+import { checkServerFrame } from "../../src/protocol/wire";
+
 /**
  * One websocket test client for every layer: Node's `ws` (e2e) and workerd's WebSocket
  * (integration) both speak addEventListener. Every wait has a timeout; frames are buffered so
@@ -15,6 +17,8 @@ export type Frame = Record<string, any>;
 export class TestSocket {
   readonly frames: Frame[] = [];
   readonly raw: string[] = [];
+  /** Frames that do not match the AsyncAPI schemas; a wait that meets one fails. */
+  readonly violations: string[] = [];
   closed: { code: number; reason: string } | null = null;
   private cursor = 0;
   private waiters: (() => void)[] = [];
@@ -23,11 +27,15 @@ export class TestSocket {
     ws.addEventListener("message", (ev) => {
       const text = typeof ev.data === "string" ? ev.data : String(ev.data);
       this.raw.push(text);
+      let frame: Frame;
       try {
-        this.frames.push(JSON.parse(text));
+        frame = JSON.parse(text);
       } catch {
-        this.frames.push({ unparsable: text });
+        frame = { unparsable: text };
       }
+      const problem = checkServerFrame(frame);
+      if (problem) this.violations.push(problem);
+      this.frames.push(frame);
       this.wake();
     });
     ws.addEventListener("close", (ev) => {
@@ -62,6 +70,7 @@ export class TestSocket {
   async next(pred: (f: Frame) => boolean = () => true, timeoutMs = 5000, what = "frame"): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.violations.length) throw new Error(`contract: ${this.violations.join(" | ")}`);
       while (this.cursor < this.frames.length) {
         const f = this.frames[this.cursor++]!;
         if (pred(f)) return f;

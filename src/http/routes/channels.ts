@@ -6,7 +6,7 @@ import { requireUser } from "../auth";
 import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
 import { readParams, validate } from "../params";
-import { ChannelCreate, ChannelHistory, ChannelRef } from "../schemas";
+import { ChannelAddUser, ChannelCreate, ChannelHistory, ChannelKick, ChannelRef, ChannelRename } from "../schemas";
 import { readRoute, writeRoute } from "./define";
 
 /** Resolves invitees by email and id; any unknown one is a 422 naming it, and nothing is created. */
@@ -78,6 +78,43 @@ export function channelRoutes() {
       await channelRoom(c.env, q.channel_id).history(c.var.userId, { before_id: q.before_id, after_id: q.after_id, limit }),
     );
     return success(c, page);
+  });
+
+  // --- membership and channel life (issue 3) ---------------------------------------------------
+
+  writeRoute(app, "channel.adduser", requireUser, async (c) => {
+    const p = validate(ChannelAddUser, await readParams(c));
+    const dir = new Directory(c.env.DB);
+    const user = p.user_id !== undefined ? await dir.userById(p.user_id) : await dir.userByEmail(p.email!);
+    if (!user) throw new ApiError(404, "user_not_found", "no such user");
+    const channel = unwrap(await channelRoom(c.env, p.channel_id).addUser(c.var.userId, profileOf(user)));
+    return success(c, { channel });
+  });
+
+  writeRoute(app, "channel.kick", requireUser, async (c) => {
+    const p = validate(ChannelKick, await readParams(c));
+    const channel = unwrap(await channelRoom(c.env, p.channel_id).kick(c.var.userId, p.user_id));
+    return success(c, { channel });
+  });
+
+  writeRoute(app, "channel.leave", requireUser, async (c) => {
+    const { channel_id } = validate(ChannelRef, await readParams(c));
+    unwrap(await channelRoom(c.env, channel_id).leave(c.var.userId));
+    return success(c);
+  });
+
+  for (const method of ["channel.rename", "channel.update"]) {
+    writeRoute(app, method, requireUser, async (c) => {
+      const p = validate(ChannelRename, await readParams(c));
+      const channel = unwrap(await channelRoom(c.env, p.channel_id).rename(c.var.userId, p.channel_name));
+      return success(c, { channel });
+    });
+  }
+
+  writeRoute(app, "channel.remove", requireUser, async (c) => {
+    const { channel_id } = validate(ChannelRef, await readParams(c));
+    unwrap(await channelRoom(c.env, channel_id).remove(c.var.userId));
+    return success(c);
   });
 
   return app;

@@ -4,6 +4,7 @@ import { ROOM_ID_HEADER } from "../../rooms/SocketRoom";
 import { channelRoom, userRoom } from "../../rooms/stubs";
 import type { AppEnv } from "../context";
 import { ApiError } from "../errors";
+import { ipLimit } from "../ipLimit";
 
 /**
  * Websocket upgrades: forwarded untouched to the room that owns the socket (the worker never
@@ -12,7 +13,7 @@ import { ApiError } from "../errors";
 export function socketRoutes() {
   const app = new Hono<AppEnv>();
 
-  app.get("/rtm/ws/:kind/:id", async (c) => {
+  app.get("/rtm/ws/:kind/:id", ipLimit("upgrade"), async (c) => {
     const kind = c.req.param("kind");
     if (kind !== "channel" && kind !== "user") throw new ApiError(404, "not_found", "no such route");
     const id = parseId(c.req.param("id"));

@@ -7,6 +7,7 @@ import { userObject } from "../../protocol/objects";
 import { userRoom } from "../../rooms/stubs";
 import { Directory, profileOf } from "../../storage/directory";
 import { requireUser } from "../auth";
+import { ipLimit } from "../ipLimit";
 import type { AppEnv } from "../context";
 import { ApiError, success } from "../errors";
 import { readParams, validate } from "../params";
@@ -19,7 +20,7 @@ let decoyHash: Promise<string> | undefined;
 export function userRoutes() {
   const app = new Hono<AppEnv>();
 
-  writeRoute(app, "user.create", async (c) => {
+  writeRoute(app, "user.create", ipLimit("user.create"), async (c) => {
     const p = validate(UserCreate, await readParams(c));
     const hash = await hashPassword(p.password, loadConfig(c.env).pbkdf2Iterations);
     const user = await new Directory(c.env.DB).createUser(p.email, p.name, hash, Date.now());
@@ -27,7 +28,7 @@ export function userRoutes() {
     return success(c, { user: userObject(profileOf(user), false) });
   });
 
-  writeRoute(app, "user.login", async (c) => {
+  writeRoute(app, "user.login", ipLimit("user.login"), async (c) => {
     const { email, password } = validate(UserLogin, await readParams(c));
     const config = loadConfig(c.env);
     const dir = new Directory(c.env.DB);

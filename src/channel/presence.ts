@@ -1,0 +1,135 @@
+import type { Env } from "../env";
+import { type OutFrame, buildEvent } from "../protocol/envelope";
+import type { Clock } from "../rooms/clock";
+import type { Session } from "../rooms/session";
+import type { Conn } from "../rooms/SocketRoom";
+import { userRoom } from "../rooms/stubs";
+import type { DomainTimer } from "../rooms/timers";
+import type { ChannelStore } from "../storage/channelStore";
+import type { PresenceState } from "../user/presence";
+import { memberUser } from "./membership";
+
+export interface ChannelPresenceHost {
+  store: ChannelStore;
+  env: Env;
+  clock: Clock;
+  renewEveryMs: number;
+  live(): Iterable<[WebSocket, Conn]>;
+  broadcast(frame: OutFrame): number;
+  armAt(at: number): Promise<void>;
+}
+
+function logFailure(msg: string, err: unknown): void {
+  console.error(JSON.stringify({ level: "error", msg, err: String(err) }));
+}
+
+/**
+ * The channel's side of global presence: reports its connections to each user's UserRoom
+ * (connect/disconnect per connection, and one batched renewal per user per interval from the
+ * room's alarm), and keeps `members.online` equal to the user's global state, announcing changes
+ * to the channel's sockets as `user.online` / `user.offline` (ephemeral: no seq).
+ */
+export class ChannelPresence {
+  constructor(private readonly h: ChannelPresenceHost) {}
+
+  private roomKey(): string | null {
+    const channel = this.h.store.channel();
+    return channel ? `channel:${channel.id}` : null;
+  }
+
+  private liveByUser(): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    for (const [, conn] of this.h.live()) {
+      const uid = conn.s.uid!;
+      const list = out.get(uid) ?? [];
+      list.push(conn.s.cid);
+      out.set(uid, list);
+    }
+    return out;
+  }
+
+  async connected(s: Session): Promise<void> {
+    const key = this.roomKey();
+    const uid = s.uid;
+    if (key === null || uid === null) return;
+    const holders = this.h.store.leaseHolders();
+    if (!holders.includes(uid)) this.h.store.setLeaseHolders([...holders, uid]);
+    if (this.h.store.leaseRenewAt() === 0) {
+      const at = this.h.clock.now() + this.h.renewEveryMs;
+      this.h.store.setLeaseRenewAt(at);
+      await this.h.armAt(at);
+    }
+    try {
+      this.apply(uid, await userRoom(this.h.env, uid).connectionOpened(uid, s.cid, key));
+    } catch (err) {
+      logFailure("presence connect failed", err);
+    }
+  }
+
+  async disconnected(s: Session): Promise<void> {
+    const uid = s.uid;
+    if (uid === null) return;
+    const live = this.liveByUser();
+    if (!live.has(uid)) this.h.store.setLeaseHolders(this.h.store.leaseHolders().filter((id) => id !== uid));
+    if (live.size === 0 && this.h.store.leaseHolders().length === 0) this.h.store.setLeaseRenewAt(0);
+    try {
+      this.apply(uid, await userRoom(this.h.env, uid).connectionClosed(uid, s.cid));
+    } catch (err) {
+      logFailure("presence disconnect failed", err);
+    }
+  }
+
+  /**
+   * Renews the leases of this room's live connections, one call per user. Users reported before
+   * who have no live connection left (their sockets vanished with no close event, e.g. the room
+   * was evicted and its sockets closed) get an empty list, which drops their leases at once.
+   */
+  timer(): DomainTimer {
+    return {
+      next: () => {
+        const at = this.h.store.leaseRenewAt();
+        return at > 0 ? at : null;
+      },
+      run: async (now) => {
+        const key = this.roomKey();
+        const live = this.liveByUser();
+        const users = new Set([...this.h.store.leaseHolders(), ...live.keys()]);
+        this.h.store.setLeaseHolders([...live.keys()]);
+        this.h.store.setLeaseRenewAt(live.size > 0 ? now + this.h.renewEveryMs : 0);
+        if (key === null) return;
+        const results = await Promise.allSettled(
+          [...users].map(async (uid) => this.apply(uid, await userRoom(this.h.env, uid).renewLeases(uid, key, live.get(uid) ?? []))),
+        );
+        for (const r of results) if (r.status === "rejected") logFailure("lease renewal failed", r.reason);
+      },
+    };
+  }
+
+  /**
+   * Applies a user's global presence state to the member row. Older states (lower `v`) are ignored,
+   * so concurrent reports converge on the newest; a change is announced unless `announce` is false
+   * (a member row being written before anyone can see it).
+   */
+  apply(userId: number, state: PresenceState, announce = true): void {
+    const store = this.h.store;
+    if (state.v < store.presenceVersion(userId)) return;
+    const member = store.member(userId);
+    if (!member) return;
+    store.setPresenceVersion(userId, state.v);
+    if ((member.online === 1) === state.online) return;
+    const at = state.at || member.last_active_on;
+    store.setPresence(userId, state.online, at);
+    const channel = store.channel();
+    if (!announce || !channel || channel.removed) return;
+    const payload = { user: memberUser({ ...member, online: state.online ? 1 : 0, last_active_on: at }), channel_id: channel.id };
+    this.h.broadcast(buildEvent(state.online ? "user.online" : "user.offline", payload, this.h.clock.now()));
+  }
+
+  /** Reads the users' current global presence and applies it. */
+  async sync(userIds: readonly number[], announce: boolean): Promise<void> {
+    const results = await Promise.allSettled(
+      userIds.map(async (uid) => this.apply(uid, await userRoom(this.h.env, uid).presenceState(uid), announce)),
+    );
+    for (const r of results) if (r.status === "rejected") logFailure("presence sync failed", r.reason);
+  }
+}

@@ -1,0 +1,150 @@
+import { z } from "zod";
+import { CloseCode } from "../protocol/closeCodes";
+import { CHANNEL_COMMANDS, commandSchemas } from "../protocol/commands";
+import { ErrorReply, Pong, SuccessReply, eventEnvelope, eventPayloads, type EventName } from "../protocol/wire";
+
+/**
+ * AsyncAPI 3 for the websocket protocol (channel socket and user stream), generated from the
+ * protocol's zod schemas: every client command, every server event, replies and close codes.
+ * The document describes the server: it `receive`s commands and `send`s events.
+ */
+const CLOSE_CODES: Record<number, string> = {
+  [CloseCode.PolicyViolation]: "a frame other than ws_auth/ws_ping before auth, an unknown command, or a frame that is not a JSON object",
+  [CloseCode.TooBig]: "frame larger than the limit (default 64 KiB)",
+  [CloseCode.AuthFailed]: "authentication failed or timed out (10 s)",
+  [CloseCode.NotAllowed]: "not allowed here: not a member, removed from the channel, another user's stream",
+  [CloseCode.ChannelRemoved]: "the channel was removed",
+  [CloseCode.PingTimeout]: "ping timeout (silent for two checks)",
+  [CloseCode.TokenExpired]: "the connection's token expired",
+  [CloseCode.RateLimited]: "rate limit exceeded (burst 40, 20 commands/s)",
+};
+
+/** Events that may appear on each kind of socket (SPEC §4). */
+const CHANNEL_EVENTS: EventName[] = [
+  "rtm.ready",
+  "rtm.resumed",
+  "ping",
+  "chat.postMessage",
+  "chat.updateMessage",
+  "chat.deleteMessage",
+  "chat.userTyping",
+  "chat.unreadCountUpdate",
+  "channel.update",
+  "channel.remove",
+  "user_added.channel",
+  "user_removed.channel",
+  "user.online",
+  "user.offline",
+  "user.profileUpdate",
+  "action.create",
+  "lock.acquire",
+  "lock.release",
+];
+const USER_EVENTS: EventName[] = [
+  "rtm.ready",
+  "ping",
+  "channel.create",
+  "channel.remove",
+  "user_added.channel",
+  "user_removed.channel",
+  "chat.unreadCountUpdate",
+  "alert.notification",
+];
+
+function jsonSchema(schema: z.ZodType, io: "input" | "output") {
+  const s = z.toJSONSchema(schema, { io, unrepresentable: "any", reused: "inline" }) as Record<string, unknown>;
+  delete s.$schema;
+  return s;
+}
+
+export function asyncApiDocument(version: string) {
+  const messages: Record<string, unknown> = {};
+  const cmdName = (c: string) => `command_${c}`;
+  for (const [name, schema] of Object.entries(commandSchemas)) {
+    const wire =
+      name === "ws_filter"
+        ? z.union([
+            schema.extend({ type: z.literal("filter") }),
+            schema.extend({ command: z.literal("ws_filter") }),
+          ])
+        : schema.extend({ command: z.literal(name) });
+    messages[cmdName(name)] = {
+      name,
+      title: name === "ws_filter" ? "filter message" : name,
+      summary:
+        name === "ws_ping"
+          ? 'The exact frame {"command":"ws_ping"} is answered {"event":"pong"} by the runtime without waking the room'
+          : CHANNEL_COMMANDS.has(name as never)
+            ? "Channel command; on the user stream it is forwarded to the channel's room"
+            : undefined,
+      payload: jsonSchema(wire, "input"),
+    };
+  }
+  const evName = (e: string) => `event_${e.replace(/\./g, "_")}`;
+  for (const name of Object.keys(eventPayloads) as EventName[]) {
+    messages[evName(name)] = { name, title: name, payload: jsonSchema(eventEnvelope(name), "output") };
+  }
+  messages.reply_success = { name: "success", payload: jsonSchema(SuccessReply, "output") };
+  messages.reply_error = { name: "error", payload: jsonSchema(ErrorReply, "output") };
+  messages.pong = { name: "pong", payload: jsonSchema(Pong, "output") };
+
+  const ref = (id: string) => ({ $ref: `#/components/messages/${id}` });
+  const channelMessages = (events: EventName[], commands: string[]) =>
+    Object.fromEntries([
+      ...commands.map((c) => [cmdName(c), ref(cmdName(c))]),
+      ...events.map((e) => [evName(e), ref(evName(e))]),
+      ["reply_success", ref("reply_success")],
+      ["reply_error", ref("reply_error")],
+      ["pong", ref("pong")],
+    ]);
+  const allCommands = Object.keys(commandSchemas);
+  const closeCodes = Object.fromEntries(Object.entries(CLOSE_CODES).map(([k, v]) => [k, v]));
+
+  const operations = (channel: "channelSocket" | "userStream", events: EventName[], commands: string[]) => ({
+    [`${channel}_receiveCommands`]: {
+      action: "receive",
+      channel: { $ref: `#/channels/${channel}` },
+      messages: commands.map((c) => ({ $ref: `#/channels/${channel}/messages/${cmdName(c)}` })),
+    },
+    [`${channel}_sendEvents`]: {
+      action: "send",
+      channel: { $ref: `#/channels/${channel}` },
+      messages: [
+        ...events.map((e) => ({ $ref: `#/channels/${channel}/messages/${evName(e)}` })),
+        ...["reply_success", "reply_error", "pong"].map((m) => ({ $ref: `#/channels/${channel}/messages/${m}` })),
+      ],
+    },
+  });
+  const userCommands = allCommands.filter((c) => c !== "ws_resume");
+
+  return {
+    asyncapi: "3.0.0",
+    info: {
+      title: "edge-realtime websocket protocol",
+      version,
+      description:
+        "AirSend realtime messages plus iSymphony event filters. The first frame must be ws_auth within 10 s. Every event is {meta:{api,time,seq?},event,payload}. Filters: property is a dot path into the event as sent; same property OR-ed, different properties AND-ed; '*' matches any present non-null value.",
+    },
+    servers: { local: { host: "127.0.0.1:8787", protocol: "ws", description: "npm start" } },
+    channels: {
+      channelSocket: {
+        address: "/rtm/ws/channel/{channel_id}",
+        title: "Channel socket",
+        description: "One channel's events. Durable events carry meta.seq; ws_resume replays missed ones.",
+        parameters: { channel_id: { description: "numeric channel id" } },
+        messages: channelMessages(CHANNEL_EVENTS, allCommands),
+        "x-close-codes": closeCodes,
+      },
+      userStream: {
+        address: "/rtm/ws/user/{user_id}",
+        title: "User stream",
+        description: "Events about the user (rtm.connect's ws_endpoint). Channel commands are forwarded; no seq, no resume.",
+        parameters: { user_id: { description: "numeric user id (the token's)" } },
+        messages: channelMessages(USER_EVENTS, userCommands),
+        "x-close-codes": closeCodes,
+      },
+    },
+    operations: { ...operations("channelSocket", CHANNEL_EVENTS, allCommands), ...operations("userStream", USER_EVENTS, userCommands) },
+    components: { messages },
+  };
+}

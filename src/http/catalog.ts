@@ -1,0 +1,160 @@
+import { z } from "zod";
+import { ChannelObject, MemberObject, MessageObject, UserObject } from "../protocol/wire";
+import * as P from "./schemas";
+
+/**
+ * Every HTTP route with its parameter schema (the same object the handler validates with) and its
+ * success body. The OpenAPI document is generated from this list, and a test checks that the app's
+ * routes and this list are the same set, so neither can drift.
+ */
+export interface RouteSpec {
+  name: string;
+  /** read routes accept GET and POST; write routes POST only */
+  kind: "read" | "write";
+  auth: "bearer" | "none" | "operator";
+  summary: string;
+  params: z.ZodType;
+  response: z.ZodObject;
+}
+
+const OkMeta = z.object({ ok: z.literal(true) });
+const ok = <S extends z.ZodRawShape>(shape: S) => z.object({ meta: OkMeta, ...shape });
+const None = z.object({});
+
+export const ErrorEnvelope = z
+  .object({ meta: z.object({ ok: z.literal(false), error: z.string(), code: z.string() }) })
+  .catchall(z.string().describe("422: each failing field repeated with its message"))
+  .meta({ id: "Error" });
+
+export const routes: RouteSpec[] = [
+  { name: "user.create", kind: "write", auth: "none", summary: "Sign up", params: P.UserCreate, response: ok({ user: UserObject }) },
+  {
+    name: "user.login",
+    kind: "write",
+    auth: "none",
+    summary: "Log in: a bearer token (24 h). Three consecutive failures lock the account 10 s, doubling.",
+    params: P.UserLogin,
+    response: ok({ token: z.string(), user: UserObject }),
+  },
+  { name: "user.info", kind: "read", auth: "bearer", summary: "The caller", params: None, response: ok({ user: UserObject }) },
+  {
+    name: "rtm.connect",
+    kind: "read",
+    auth: "bearer",
+    summary: "The user stream URL and a ws_token (1 h) that opens any of the user's sockets",
+    params: P.RtmConnect,
+    response: ok({ rtm: z.object({ ws_endpoint: z.string(), ws_token: z.string() }) }),
+  },
+  {
+    name: "channel.create",
+    kind: "write",
+    auth: "bearer",
+    summary: "Create a channel owned by the caller, with invitees by email or id",
+    params: P.ChannelCreate,
+    response: ok({ channel: ChannelObject }),
+  },
+  { name: "channel.info", kind: "read", auth: "bearer", summary: "One channel", params: P.ChannelRef, response: ok({ channel: ChannelObject }) },
+  { name: "channel.list", kind: "read", auth: "bearer", summary: "The caller's channels", params: None, response: ok({ channels: z.array(ChannelObject) }) },
+  {
+    name: "channel.members",
+    kind: "read",
+    auth: "bearer",
+    summary: "Members with their roles",
+    params: P.ChannelRef,
+    response: ok({ members: z.array(MemberObject) }),
+  },
+  {
+    name: "channel.history",
+    kind: "read",
+    auth: "bearer",
+    summary: "A page of messages, oldest → newest (newest page by default)",
+    params: P.ChannelHistory,
+    response: ok({ messages: z.array(MessageObject), has_more: z.boolean() }),
+  },
+  {
+    name: "chat.postmessage",
+    kind: "write",
+    auth: "bearer",
+    summary: "Post a message (text ≤ 16 KiB of UTF-8; parent_message_id quotes a message)",
+    params: P.ChatPost,
+    response: ok({ message: MessageObject }),
+  },
+  {
+    name: "channel.adduser",
+    kind: "write",
+    auth: "bearer",
+    summary: "Owner adds a user by email or user_id (user_added.channel, channel.update, bot message; channel.create on their stream)",
+    params: P.ChannelAddUser,
+    response: ok({ channel: ChannelObject }),
+  },
+  {
+    name: "channel.kick",
+    kind: "write",
+    auth: "bearer",
+    summary: "Owner removes a member (user_removed.channel; their sockets close 4003)",
+    params: P.ChannelKick,
+    response: ok({ channel: ChannelObject }),
+  },
+  {
+    name: "channel.leave",
+    kind: "write",
+    auth: "bearer",
+    summary: "The caller leaves (an owner leaving hands ownership to the longest-standing member; the last member leaving removes the channel)",
+    params: P.ChannelRef,
+    response: ok({}),
+  },
+  { name: "channel.rename", kind: "write", auth: "bearer", summary: "Owner renames the channel", params: P.ChannelRename, response: ok({ channel: ChannelObject }) },
+  { name: "channel.update", kind: "write", auth: "bearer", summary: "Owner updates the channel (name)", params: P.ChannelRename, response: ok({ channel: ChannelObject }) },
+  {
+    name: "channel.remove",
+    kind: "write",
+    auth: "bearer",
+    summary: "Owner removes the channel (channel.remove; its sockets close 4004; its routes answer 404)",
+    params: P.ChannelRef,
+    response: ok({}),
+  },
+  {
+    name: "user.profile.set",
+    kind: "write",
+    auth: "bearer",
+    summary: "Update display name and avatar flag (user.profileUpdate in every channel of the user)",
+    params: P.ProfileSet,
+    response: ok({ user: UserObject }),
+  },
+  {
+    name: "system.info",
+    kind: "read",
+    auth: "operator",
+    summary: "Operator view: version, live connections, messages in/out and rates, alarms pending (rooms=1: per room)",
+    params: P.SystemInfo,
+    response: ok({
+      system: z.object({
+        version: z.string(),
+        environment: z.string(),
+        live_connections: z.number().int(),
+        rooms_with_connections: z.number().int(),
+        messages_in: z.number().int(),
+        messages_out: z.number().int(),
+        messages_in_per_sec: z.number(),
+        messages_out_per_sec: z.number(),
+        alarms_pending: z.number().int(),
+        rooms: z
+          .array(
+            z.object({
+              room: z.string(),
+              connections: z.number().int(),
+              messages_in: z.number().int(),
+              messages_out: z.number().int(),
+              alarm_at: z.number().int().nullable(),
+              at: z.number().int(),
+            }),
+          )
+          .optional(),
+      }),
+    }),
+  },
+];
+
+export function routeByName(name: string): RouteSpec | undefined {
+  return routes.find((r) => r.name === name);
+}

@@ -1,0 +1,141 @@
+import type { Env } from "../env";
+import type { Clock } from "../rooms/clock";
+import { channelRoom } from "../rooms/stubs";
+import type { DomainTimer } from "../rooms/timers";
+import { Directory } from "../storage/directory";
+import { LeaseStore } from "../storage/leaseStore";
+import type { Meta } from "../storage/sqlite";
+
+/**
+ * A user's global presence. `v` grows by one at every transition, so a channel room that hears
+ * about two transitions out of order keeps the newer one; `at` is when it happened.
+ */
+export interface PresenceState {
+  online: boolean;
+  v: number;
+  at: number;
+}
+
+/** Lease holder name of the user stream's own connections. */
+export const SELF_ROOM = "self";
+
+/**
+ * Liveness timing derived from the ping interval (SPEC §3): rooms renew every interval, a lease
+ * lives two intervals, so a connection whose room stops reporting is dropped within two intervals
+ * of the last renewal while one late renewal (up to a full interval) never flaps presence.
+ */
+export function leaseTiming(pingIntervalMs: number): { renewEveryMs: number; ttlMs: number } {
+  return { renewEveryMs: pingIntervalMs, ttlMs: 2 * pingIntervalMs };
+}
+
+export interface UserPresenceHost {
+  sql: SqlStorage;
+  meta: Meta;
+  env: Env;
+  clock: Clock;
+  ttlMs: number;
+  userId(): number | undefined;
+  /** connection ids of the stream's own authenticated, open sockets */
+  ownConnIds(): string[];
+  armAt(at: number): Promise<void>;
+}
+
+/**
+ * Counts the user's authenticated connections across every room as leases, and tells every channel
+ * of the user when the count leaves or reaches zero (exactly once per transition: the state flag
+ * is written before anything is awaited).
+ */
+export class UserPresence {
+  private readonly leases: LeaseStore;
+  /**
+   * Connections reported gone recently. A renewal computed just before a close can arrive after
+   * the disconnect; without this it would resurrect the lease until the next renewal. In memory
+   * only: losing it to an eviction costs at most one interval of a stale "online".
+   */
+  private readonly gone = new Map<string, number>();
+
+  constructor(private readonly h: UserPresenceHost) {
+    this.leases = new LeaseStore(h.sql);
+  }
+
+  state(): PresenceState {
+    return {
+      online: this.h.meta.get<number>("presence_online") === 1,
+      v: this.h.meta.get<number>("presence_v") ?? 0,
+      at: this.h.meta.get<number>("presence_at") ?? 0,
+    };
+  }
+
+  async connect(connId: string, room: string): Promise<PresenceState> {
+    const now = this.h.clock.now();
+    if (this.gone.has(connId)) return this.state();
+    this.leases.upsert(connId, room, now + this.h.ttlMs);
+    await this.h.armAt(now + this.h.ttlMs);
+    return this.evaluate(now);
+  }
+
+  async disconnect(connId: string): Promise<PresenceState> {
+    const now = this.h.clock.now();
+    this.gone.set(connId, now + this.h.ttlMs);
+    this.leases.remove(connId);
+    return this.evaluate(now);
+  }
+
+  /** A room's complete list of the user's live connections there. */
+  async renew(room: string, connIds: readonly string[]): Promise<PresenceState> {
+    const now = this.h.clock.now();
+    this.leases.reconcile(
+      room,
+      connIds.filter((id) => !this.gone.has(id)),
+      now + this.h.ttlMs,
+    );
+    if (connIds.length) await this.h.armAt(now + this.h.ttlMs);
+    return this.evaluate(now);
+  }
+
+  /** Expires unrenewed leases and renews the stream's own (it is its own lease holder). */
+  timer(): DomainTimer {
+    return {
+      next: () => this.leases.earliest(),
+      run: async (now) => {
+        this.leases.reconcile(SELF_ROOM, this.h.ownConnIds(), now + this.h.ttlMs);
+        this.leases.expire(now);
+        for (const [id, until] of this.gone) if (until <= now) this.gone.delete(id);
+        await this.evaluate(now);
+      },
+    };
+  }
+
+  private async evaluate(now: number): Promise<PresenceState> {
+    const online = this.leases.countLive(now) > 0;
+    const current = this.state();
+    if (online === current.online) return current;
+    const next: PresenceState = { online, v: current.v + 1, at: now };
+    this.h.meta.set("presence_online", online ? 1 : 0);
+    this.h.meta.set("presence_v", next.v);
+    this.h.meta.set("presence_at", now);
+    await this.fanOut(next);
+    return next;
+  }
+
+  /** user.online / user.offline go to the channel sockets of every channel of the user (SPEC §6). */
+  private async fanOut(s: PresenceState): Promise<void> {
+    const userId = this.h.userId();
+    if (userId === undefined) return;
+    const dir = new Directory(this.h.env.DB);
+    try {
+      await dir.touchUser(userId, s.at);
+      const ids = await dir.channelIdsOf(userId);
+      const results = await Promise.allSettled(
+        ids.map((id) => channelRoom(this.h.env, id).presenceChanged(userId, s.online, s.v, s.at)),
+      );
+      for (const r of results) {
+        if (r.status === "rejected") {
+          console.error(JSON.stringify({ level: "error", msg: "presence fan-out failed", userId, err: String(r.reason) }));
+        }
+      }
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "presence fan-out failed", userId, err: String(err) }));
+    }
+  }
+}

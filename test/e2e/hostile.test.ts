@@ -1,0 +1,139 @@
+import { afterAll, describe, expect, inject, it } from "vitest";
+import WebSocket from "ws";
+import { report, tried } from "../helpers/hostile";
+import { connect, nodeApi, wsUrl } from "../helpers/node";
+import { freePort, startServer } from "../helpers/server";
+
+const base = inject("baseUrl");
+const api = nodeApi(base);
+
+afterAll(() => report("e2e hostile"));
+
+describe("per-IP limits (SPEC §6: IP_LIMIT_PER_MINUTE, default 300 per IP and route)", () => {
+  it("user.create from one address: 300 pass the limiter, then 429 with Retry-After", async () => {
+    const ip = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 302; i++) {
+      last = await fetch(`${base}/api/v1/user.create`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+        body: JSON.stringify({ email: "not-an-email" }),
+      });
+      statuses.push(last.status);
+      tried("user.create flood");
+    }
+    expect(statuses.slice(0, 300).every((s) => s === 422)).toBe(true);
+    expect(statuses.slice(300)).toEqual([429, 429]);
+    expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await last!.json()) as any).meta).toMatchObject({ ok: false, code: "rate_limited" });
+    // another address is not affected
+    const other = await fetch(`${base}/api/v1/user.create`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.77" },
+      body: JSON.stringify({ email: "not-an-email" }),
+    });
+    expect(other.status).toBe(422);
+  });
+
+  it("websocket upgrades from one address are limited the same way", async () => {
+    const ip = `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
+    const statuses: number[] = [];
+    const attempt = (): Promise<number> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(wsUrl(base, "/rtm/ws/channel/not-a-number"), { headers: { "cf-connecting-ip": ip } });
+        ws.on("unexpected-response", (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          res.resume();
+          ws.terminate();
+        });
+        ws.on("open", () => {
+          resolve(101);
+          ws.terminate();
+        });
+        ws.on("error", () => resolve(-1));
+      });
+    for (let i = 0; i < 301; i++) {
+      statuses.push(await attempt());
+      tried("upgrade flood");
+    }
+    expect(statuses.slice(0, 300).every((s) => s === 400)).toBe(true);
+    expect(statuses[300]).toBe(429);
+  });
+});
+
+describe("flooding a socket", () => {
+  it("a sustained command flood closes 4029; single excess typing events are just dropped", async () => {
+    const alice = await api.newUser("Alice");
+    const bob = await api.newUser("Bob");
+    const channel = await api.newChannel(alice.token, [bob.user.id]);
+    const watcher = await connect(wsUrl(base, `/rtm/ws/channel/${channel.id}`));
+    await watcher.auth(bob.wsToken);
+    const ws = await connect(wsUrl(base, `/rtm/ws/channel/${channel.id}`));
+    await ws.auth(alice.wsToken);
+    // two typing events in a row: the second is dropped silently, the socket stays open
+    ws.send({ command: "ws_ephemeral_typing", channel_id: channel.id });
+    ws.send({ command: "ws_ephemeral_typing", channel_id: channel.id });
+    await watcher.event("chat.userTyping");
+    await watcher.nothing((f) => f.event === "chat.userTyping", 400);
+    expect(ws.closed).toBeNull();
+    for (let i = 0; i < 200; i++) ws.send({ command: "ws_ephemeral_typing", channel_id: channel.id });
+    tried("flood frame", 200);
+    expect((await ws.waitClose()).code).toBe(4029);
+    // the room still serves everyone else
+    await api.ok("chat.postmessage", { channel_id: channel.id, text: "after flood" }, bob.token);
+    expect((await watcher.event("chat.postMessage")).payload.message.content).toBe("after flood");
+    watcher.close();
+  });
+});
+
+describe("a client that never reads", () => {
+  it("does not slow down or break delivery to the others", async () => {
+    const alice = await api.newUser("Alice");
+    const bob = await api.newUser("Bob");
+    const channel = await api.newChannel(alice.token, [bob.user.id]);
+    const stuck = new WebSocket(wsUrl(base, `/rtm/ws/channel/${channel.id}`));
+    await new Promise((r) => stuck.once("open", r));
+    stuck.send(JSON.stringify({ command: "ws_auth", auth_token: bob.wsToken }));
+    await new Promise((r) => stuck.once("message", r));
+    // Stop reading from the TCP socket: the server's frames pile up in buffers.
+    (stuck as unknown as { _socket: { pause(): void } })._socket.pause();
+
+    const reader = await connect(wsUrl(base, `/rtm/ws/channel/${channel.id}`));
+    await reader.auth(alice.wsToken);
+    const big = "x".repeat(8000);
+    const N = 150;
+    const posts: Promise<unknown>[] = [];
+    for (let i = 0; i < N; i++) posts.push(api.ok("chat.postmessage", { channel_id: channel.id, text: `${i} ${big}` }, alice.token));
+    await Promise.all(posts);
+    tried("frames to a stalled reader", N);
+    const seqs: number[] = [];
+    for (let i = 0; i < N; i++) seqs.push((await reader.event("chat.postMessage", 15_000)).meta.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(N);
+    stuck.terminate();
+    reader.close();
+  });
+});
+
+describe("production refuses the development secret", () => {
+  it("a worker started without ENVIRONMENT=development and without JWT_SECRET answers 500 misconfigured", async () => {
+    const port = await freePort();
+    const server = await startServer(port, 90_000, ["--persist-to", `/tmp/edge-realtime-prod-${port}`], [
+      "npx",
+      "wrangler",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+    ]);
+    try {
+      const res = await fetch(`${server.base}/api/v1/user.info`, { headers: { authorization: "Bearer anything" } });
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as any).meta).toMatchObject({ ok: false, code: "misconfigured" });
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/http/app";
+import { routes } from "../../src/http/catalog";
+import { commandSchemas } from "../../src/protocol/commands";
+import { eventPayloads } from "../../src/protocol/wire";
+import { api, BASE } from "../helpers/workerd";
+import { SELF } from "cloudflare:test";
+
+const DOC_ROUTES = new Set(["/api/v1/openapi.json", "/api/v1/asyncapi.json"]);
+
+function appApiRoutes(): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const r of createApp().routes) {
+    if (!r.path.startsWith("/api/v1/") || r.path.includes("*") || DOC_ROUTES.has(r.path)) continue;
+    const methods = out.get(r.path) ?? new Set<string>();
+    methods.add(r.method);
+    out.set(r.path, methods);
+  }
+  return out;
+}
+
+describe("OpenAPI document", () => {
+  it("is served and lists exactly the app's routes with their methods", async () => {
+    const res = await SELF.fetch(`${BASE}/api/v1/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toBe("3.1.0");
+    const app = appApiRoutes();
+    expect(new Set(Object.keys(doc.paths))).toEqual(new Set(app.keys()));
+    for (const [path, methods] of app) {
+      const documented = new Set(Object.keys(doc.paths[path]!).map((m) => m.toUpperCase()));
+      // write routes also register GET/PUT/... handlers that answer 405; only POST is documented
+      if (methods.has("GET") && documented.has("GET")) expect(methods.has("POST")).toBe(true);
+      expect(documented.has("POST")).toBe(true);
+    }
+  });
+
+  it("has a catalog entry for every route, with a request and response schema", async () => {
+    const doc = (await (await SELF.fetch(`${BASE}/api/v1/openapi.json`)).json()) as any;
+    for (const r of routes) {
+      const op = doc.paths[`/api/v1/${r.name}`].post;
+      expect(op.responses["200"].content["application/json"].schema.$ref).toMatch(/_response$/);
+      expect(op.requestBody.content["application/json"].schema.$ref).toMatch(/_params$/);
+    }
+    expect(doc.components.schemas.User.properties.online_status).toEqual({ type: "boolean" });
+  });
+
+  it("documents 422's field repetition and every error status", async () => {
+    const doc = (await (await SELF.fetch(`${BASE}/api/v1/openapi.json`)).json()) as any;
+    const op = doc.paths["/api/v1/user.create"].post;
+    for (const s of ["400", "401", "404", "405", "413", "415", "422", "429", "500"]) expect(op.responses[s]).toBeDefined();
+    const r = await api.call("user.create", { email: "nope" });
+    expect(r.status).toBe(422);
+    expect(typeof r.body.email).toBe("string");
+  });
+});
+
+describe("AsyncAPI document", () => {
+  it("is served and has every command, every event, replies and close codes", async () => {
+    const res = await SELF.fetch(`${BASE}/api/v1/asyncapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as any;
+    expect(doc.asyncapi).toBe("3.0.0");
+    const names = new Set(Object.values(doc.components.messages).map((m: any) => m.name));
+    for (const c of Object.keys(commandSchemas)) expect(names).toContain(c);
+    for (const e of Object.keys(eventPayloads)) expect(names).toContain(e);
+    expect(names).toContain("success");
+    expect(names).toContain("error");
+    expect(Object.keys(doc.channels.channelSocket["x-close-codes"]).sort()).toEqual(
+      ["1008", "1009", "4001", "4003", "4004", "4008", "4009", "4029"].sort(),
+    );
+    expect(doc.channels.userStream.address).toBe("/rtm/ws/user/{user_id}");
+  });
+});
