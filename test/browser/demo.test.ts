@@ -178,21 +178,39 @@ describe("demo app in Chromium", () => {
     await sendFromUi(pageB, "back online");
     await waitShown(pageA, [...expected, "back online"]);
 
-    // Reactions, edit, delete and locks: routes other issues provide. The UI must not crash when
-    // one is missing (a toast instead); when present, the change shows up.
-    const first = pageA.locator("#messages li:not(.bot)").first();
+    // Reactions, edit, delete and locks: routes of the message-life issue. Where the server lacks
+    // one, the page shows a toast and must not crash; where it has it, both pages show the change.
+    const extras: Record<string, string> = {};
+    /** Waits until `effect` holds on both pages, or the route-missing toast names `method`. */
+    const outcome = async (method: string, effect: string): Promise<void> => {
+      const seen = await pageA.waitForFunction(
+        ([m, sel]) => {
+          const toast = document.querySelector("#toast")?.textContent ?? "";
+          if (toast.startsWith(`${m}: this server does not offer that route`)) return "missing";
+          return document.querySelector(sel) ? "shown" : false;
+        },
+        [method, effect] as const,
+        { timeout: WAIT },
+      );
+      extras[method] = String(await seen.jsonValue());
+      if (extras[method] === "shown") await pageB.locator(effect).first().waitFor({ state: "attached", timeout: WAIT });
+    };
+    const firstId = await pageA.locator("#messages li.mine").first().getAttribute("data-id");
+    const lastId = await pageA.locator("#messages li.mine").last().getAttribute("data-id");
+    const first = pageA.locator(`#messages li[data-id="${firstId}"]`);
     await first.locator("button.act", { hasText: "+👍" }).click();
+    await outcome("chat.reactmessage", `#messages li[data-id="${firstId}"] button.reaction`);
+    await first.locator("button.act", { hasText: "edit" }).click();
+    await first.locator("form.edit input").fill("hello from alice (edited)");
+    await first.locator("form.edit button[type=submit]").click();
+    await outcome("chat.updatemessage", `#messages li[data-id="${firstId}"] .edited`);
+    await pageA.locator(`#messages li[data-id="${lastId}"] button.act`, { hasText: "delete" }).click();
+    await outcome("chat.deletemessage", `#messages:not(:has(li[data-id="${lastId}"]))`);
     await pageA.locator("#locks summary").click();
     await pageA.fill("#lock-path", "/files/report.docx");
     await pageA.click("#lock-form button[type=submit]");
-    await pageA.waitForTimeout(500);
-    const own = pageA.locator("#messages li.mine").first();
-    await own.locator("button.act", { hasText: "edit" }).click();
-    await own.locator("form.edit input").fill("hello from alice (edited)");
-    await own.locator("form.edit button[type=submit]").click();
-    await pageA.waitForTimeout(500);
-    await pageA.locator("#messages li.mine").last().locator("button.act", { hasText: "delete" }).click();
-    await pageA.waitForTimeout(1000);
+    await outcome("lock.acquire", "#lock-list li[data-lock]");
+    console.log(`message-life routes: ${JSON.stringify(extras)}`);
     await shot(pageA, "06-alice-extras");
     await shot(pageB, "06-bob-extras");
 
