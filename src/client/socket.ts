@@ -205,16 +205,16 @@ export class RtmSocket {
   }
 
   /** Closes for good (clean close 1000); pending requests are rejected. */
-  close(): void {
+  close(reason = "client closed"): void {
     if (this.closed) return;
     this.closed = true;
     this.clearTimers();
     this.wakeSleeper();
-    this.requests.failAll("socket closed by the client");
-    this.failWaiters("socket closed by the client");
-    this.rws?.close(1000, "client closed");
+    this.requests.failAll(`socket closed: ${reason}`);
+    this.failWaiters(`socket closed: ${reason}`);
+    this.rws?.close(1000, reason);
     this.authed = false;
-    this.setStatus({ state: "closed", attempt: 0, close: { code: 1000, reason: "client closed" } });
+    this.setStatus({ state: "closed", attempt: 0, close: { code: 1000, reason } });
   }
 
   /**
@@ -290,7 +290,7 @@ export class RtmSocket {
     } catch (err) {
       if (this.opts.isFatal?.(err)) {
         this.errorListeners.emit(err instanceof Error ? err : new Error(String(err)));
-        this.close();
+        this.close("session expired: log in again");
       }
       throw err; // partysocket retries (through this provider, so with backoff)
     }

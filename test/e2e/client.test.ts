@@ -138,6 +138,21 @@ describe("client: connect, receive, requests", () => {
     expect(rec.statuses.map((s) => s.state)).toEqual(["closed"]);
   });
 
+  it("stops retrying once the bearer session is gone (rtm.connect answers 401)", async () => {
+    const { bob, channel } = await twoUsersAndChannel();
+    const b = await loggedIn(bob, { backoff: { baseMs: 50, maxMs: 100 } });
+    const socket = b.channel(channel.id);
+    await socket.ready();
+    const errors: Error[] = [];
+    socket.onError((e) => errors.push(e));
+    b.useAccessToken("not-a-valid-bearer-token");
+    b.markStale(); // the next attempt must fetch a new ws token with the (now invalid) bearer token
+    socket.drop("test");
+    await waitFor("closed", () => socket.state.state === "closed" || undefined, 5000);
+    expect(socket.state.close).toEqual({ code: 1000, reason: "session expired: log in again" });
+    expect(errors[0]).toMatchObject({ name: "ApiCallError", status: 401 });
+  });
+
   it("gives up on a channel it may not join (4003) instead of retrying", async () => {
     const { alice, bob } = await twoUsersAndChannel();
     const private_ = await api.newChannel(alice.token, [], "alice only");
