@@ -29,23 +29,12 @@ import { alertPost } from "./notify";
 import type { Access, ChannelPort } from "./port";
 import { react } from "./reactions";
 import { UnreadPusher, allRead, messagesArrived, readNotification, receiptTimer } from "./receipts";
+import type * as wire from "../protocol/wire";
+import type { z } from "zod";
 
-export interface MemberObject extends ReturnType<typeof userObject> {
-  user_role: number;
-}
+export type MemberObject = z.output<typeof wire.MemberObject>;
 
-export interface ChannelObject {
-  id: number;
-  channel_name: string;
-  created_by: number;
-  created_on: string;
-  created_on_ts: number;
-  last_active_on: string;
-  last_active_on_ts: number;
-  latest_message: MessageObject | null;
-  members: MemberObject[];
-  channel_roots: unknown[];
-}
+export type ChannelObject = z.output<typeof wire.ChannelObject>;
 
 export interface CreateChannelInput {
   id: number;

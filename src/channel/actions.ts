@@ -2,21 +2,10 @@ import { formatTime } from "../protocol/objects";
 import { type Result, ok } from "../rooms/errors";
 import type { ActionRow } from "../storage/actionStore";
 import type { Access, ChannelPort } from "./port";
+import type * as wire from "../protocol/wire";
+import type { z } from "zod";
 
-/** The seed's action object (keys in its order). */
-export interface ActionObject {
-  channel_id: number;
-  action_name: string;
-  action_desc: string | null;
-  action_type: number;
-  action_status: number;
-  due_on: string | null;
-  created_on: string;
-  created_by: number;
-  updated_on: string | null;
-  updated_by: number | null;
-  id: number;
-}
+export type ActionObject = z.output<typeof wire.ActionObject>;
 
 export function actionObject(row: ActionRow, channelId: number): ActionObject {
   return {

@@ -1,4 +1,6 @@
 import type { UserObject } from "../protocol/objects";
+import type * as wire from "../protocol/wire";
+import type { z } from "zod";
 
 /**
  * Who gets an `alert.notification` and what it says (pure). SPEC §4/§6: a mention of a member
@@ -64,16 +66,7 @@ export function alertText(reason: AlertReason, from: string, content: string | o
   }
 }
 
-/** SPEC §6 alert object. */
-export interface AlertObject {
-  alert_id: number;
-  from: UserObject[];
-  message_id: number | null;
-  alert_text: string;
-  channel_id: number | null;
-  is_read: boolean;
-  created_on_ts: number;
-}
+export type AlertObject = z.output<typeof wire.AlertObject>;
 
 /** What a channel room asks a user room to store and announce. */
 export interface AlertInput {

@@ -3,19 +3,10 @@ import { type Result, fail, ok } from "../rooms/errors";
 import type { DomainTimer } from "../rooms/timers";
 import type { LockRow } from "../storage/lockStore";
 import type { Access, ChannelPort } from "./port";
+import type * as wire from "../protocol/wire";
+import type { z } from "zod";
 
-/**
- * File locks with leases (SPEC §2, §6): one holder per path per channel; `lock_id` only grows
- * (a fencing token); a lock lives until released by its holder or the channel owner, or until its
- * TTL runs out, which the room's one alarm enforces even while the room hibernates.
- */
-export interface LockObject {
-  lock_id: number;
-  channel_id: number;
-  user_id: number;
-  path: string;
-  expires_on_ts: number;
-}
+export type LockObject = z.output<typeof wire.LockObject>;
 
 export function lockObject(row: LockRow, channelId: number): LockObject {
   return {

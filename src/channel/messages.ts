@@ -6,36 +6,17 @@ import {
   unixSeconds,
 } from "../protocol/objects";
 import type { ChannelStore, MessageRow, ReactionRow } from "../storage/channelStore";
+import type * as wire from "../protocol/wire";
+import type { z } from "zod";
 
-/** The seed's message object. `content` is returned verbatim (clients escape). */
-export interface MessageObject {
-  id: number;
-  user_id: number;
-  channel_id: number;
-  display_name: string;
-  content: string | object;
-  attachments: unknown[];
-  message_type: number;
-  is_edited: boolean;
-  parent_message: unknown[] | ParentMessage;
-  emoticons: { uid: number; dn: string; ev: string }[];
-  created_on: string;
-  created_on_ts: number;
-  read_user_count: number;
-  read_users: number[];
-}
+/** The seed's message object (schema: src/protocol/wire.ts). `content` is returned verbatim. */
+export type MessageObject = z.output<typeof wire.MessageObject>;
 
-export interface ParentMessage {
-  message_id: number;
-  user_id: number;
-  display_name: string;
-  content: string | object;
-  created_on: string;
-  created_on_ts: number;
-}
+export type ParentMessage = z.output<typeof wire.ParentMessage>;
 
-function contentOf(row: MessageRow): string | object {
-  return row.content_json ? (JSON.parse(row.content) as object) : row.content;
+function contentOf(row: MessageRow): MessageObject["content"] {
+  // JSON content is only ever written by the server (bot messages), so its shape is known.
+  return row.content_json ? (JSON.parse(row.content) as MessageObject["content"]) : row.content;
 }
 
 export function messageObject(

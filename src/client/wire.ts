@@ -1,14 +1,14 @@
 /**
- * What travels on the wire, typed for clients. Commands and the envelope come from the very
- * modules the server uses (src/protocol); the domain objects below mirror the seed's shapes and a
- * type test (test/unit/client-types.test.ts) keeps them assignable from the server's own types, so
- * the client never needs the server's storage types in a browser bundle.
+ * What travels on the wire, typed for clients. Commands, the envelope and the domain objects all
+ * come from the modules the server uses (src/protocol; objects from the zod schemas in wire.ts,
+ * the same ones the AsyncAPI document is generated from). Type-only imports: no zod in the bundle.
  */
 import type { z } from "zod";
 import type { CommandName, commandSchemas } from "../protocol/commands";
 import type { ServerEvent } from "../protocol/envelope";
 import type { FilterSpec } from "../protocol/filters";
 import type { UserObject } from "../protocol/objects";
+import type * as wire from "../protocol/wire";
 
 export type { CommandName, FilterSpec, ServerEvent, UserObject };
 
@@ -18,56 +18,15 @@ export type CommandParams<K extends CommandName> = Omit<z.input<(typeof commandS
 /** Commands an application sends itself (auth, resume, ping and filters are the client's job). */
 export type AppCommand = Exclude<CommandName, "ws_auth" | "ws_resume" | "ws_ping" | "ws_filter">;
 
-export interface MessageObject {
-  id: number;
-  user_id: number;
-  channel_id: number;
-  display_name: string;
-  content: string | object;
-  attachments: unknown[];
-  message_type: number;
-  is_edited: boolean;
-  parent_message: unknown;
-  emoticons: { uid: number; dn: string; ev: string }[];
-  created_on: string;
-  created_on_ts: number;
-  read_user_count: number;
-  read_users: number[];
-}
+export type MessageObject = z.output<typeof wire.MessageObject>;
 
-export interface MemberObject extends UserObject {
-  user_role: number;
-}
+export type MemberObject = z.output<typeof wire.MemberObject>;
 
-export interface ChannelObject {
-  id: number;
-  channel_name: string;
-  created_by: number;
-  created_on: string;
-  created_on_ts: number;
-  last_active_on: string;
-  last_active_on_ts: number;
-  latest_message: MessageObject | null;
-  members: MemberObject[];
-}
+export type ChannelObject = z.output<typeof wire.ChannelObject>;
 
-export interface LockObject {
-  lock_id: number;
-  channel_id: number;
-  user_id: number;
-  path: string;
-  expires_on_ts?: number;
-}
+export type LockObject = z.output<typeof wire.LockObject>;
 
-export interface AlertObject {
-  alert_id: number;
-  from: UserObject[];
-  message_id: number;
-  alert_text: string;
-  channel_id: number;
-  is_read: boolean;
-  created_on_ts?: number;
-}
+export type AlertObject = z.output<typeof wire.AlertObject>;
 
 export interface UnreadCount {
   total_unread_count: number;

@@ -26,12 +26,16 @@ export const MemberObject = UserObject.extend({ user_role: z.number().int().desc
   id: "Member",
 });
 
+const Content = z
+  .union([z.string(), z.object({ type: z.number().int(), bot_message: z.string() })])
+  .describe("text (returned verbatim), or {type, bot_message} for bot messages (message_type 5)");
+
 export const ParentMessage = z
   .object({
     message_id: z.number().int(),
     user_id: z.number().int(),
     display_name: z.string(),
-    content: z.union([z.string(), z.record(z.string(), z.unknown())]),
+    content: Content,
     created_on: Time,
     created_on_ts: Ts,
   })
@@ -45,9 +49,7 @@ export const MessageObject = z
     user_id: z.number().int().positive(),
     channel_id: ChannelId,
     display_name: z.string(),
-    content: z
-      .union([z.string(), z.object({ type: z.number().int(), bot_message: z.string() })])
-      .describe("text (returned verbatim), or {type, bot_message} for bot messages (message_type 5)"),
+    content: Content,
     attachments: z.array(z.unknown()),
     message_type: z.number().int().describe("1 text, 5 bot"),
     is_edited: z.boolean(),
