@@ -25,6 +25,8 @@ export default defineConfig(async () => {
                   OPERATOR_TOKEN: "test-operator-token",
                   // Request lines would drown the test output; the log test turns them back on.
                   LOG_LEVEL: "warn",
+                  // Small enough that a test can reach it (production default 1000).
+                  MAX_UNAUTHENTICATED_PER_ROOM: "20",
                   TEST_MIGRATIONS: migrations,
                 },
               },

@@ -20,7 +20,20 @@ export const UserObject = z
     last_active_on: Time,
     last_active_on_ts: Ts,
   })
-  .meta({ id: "User" });
+  .meta({
+    id: "User",
+    examples: [
+      {
+        id: 91010006,
+        email: "test1@test.com",
+        display_name: "test1@test.com",
+        has_avatar: false,
+        online_status: true,
+        last_active_on: "2019-10-17 16:42:29",
+        last_active_on_ts: 1571330549,
+      },
+    ],
+  });
 
 export const MemberObject = UserObject.extend({ user_role: z.number().int().describe("100 owner, 20 member") }).meta({
   id: "Member",
@@ -60,7 +73,43 @@ export const MessageObject = z
     read_user_count: z.number().int().min(0),
     read_users: z.array(UserId),
   })
-  .meta({ id: "Message" });
+  .meta({
+    id: "Message",
+    examples: [
+      {
+        id: 10004,
+        user_id: 91010006,
+        channel_id: 11010004,
+        display_name: "test1@test.com",
+        content: "fs",
+        attachments: [],
+        message_type: 1,
+        is_edited: false,
+        parent_message: [],
+        emoticons: [{ uid: 91010000, dn: "Chat Unit Test User", ev: "U 1F600" }],
+        created_on: "2019-10-17 16:44:32",
+        created_on_ts: 1571330672,
+        read_user_count: 0,
+        read_users: [],
+      },
+      {
+        id: 10001,
+        user_id: 91000001,
+        channel_id: 11010000,
+        display_name: "AirBot",
+        content: { type: 2, bot_message: "@91010001 has added @91010002 to this channel" },
+        attachments: [],
+        message_type: 5,
+        is_edited: false,
+        parent_message: [],
+        emoticons: [],
+        created_on: "2019-10-18 16:56:55",
+        created_on_ts: 1571417815,
+        read_user_count: 0,
+        read_users: [],
+      },
+    ],
+  });
 
 export const ChannelObject = z
   .object({
@@ -75,7 +124,34 @@ export const ChannelObject = z
     members: z.array(MemberObject),
     channel_roots: z.array(z.unknown()),
   })
-  .meta({ id: "Channel" });
+  .meta({
+    id: "Channel",
+    examples: [
+      {
+        id: 11010005,
+        channel_name: "Channel 22",
+        created_by: 91010006,
+        created_on: "2019-10-17 16:43:31",
+        created_on_ts: 1571330611,
+        last_active_on: "2019-10-17 16:43:31",
+        last_active_on_ts: 1571330611,
+        latest_message: null,
+        members: [
+          {
+            id: 91010006,
+            email: "test1@test.com",
+            display_name: "test1@test.com",
+            has_avatar: false,
+            online_status: true,
+            last_active_on: "2019-10-17 16:42:29",
+            last_active_on_ts: 1571330549,
+            user_role: 100,
+          },
+        ],
+        channel_roots: [],
+      },
+    ],
+  });
 
 export const LockObject = z
   .object({
@@ -85,7 +161,18 @@ export const LockObject = z
     path: z.string(),
     expires_on_ts: Ts,
   })
-  .meta({ id: "Lock" });
+  .meta({
+    id: "Lock",
+    examples: [
+      {
+        lock_id: 9,
+        channel_id: 11000002,
+        user_id: 91010000,
+        path: "/cf/4/attachments/Screen Shot 2020-04-10 at 1.25.09 PM.png",
+        expires_on_ts: 1586540109,
+      },
+    ],
+  });
 
 export const ActionObject = z
   .object({
@@ -101,7 +188,24 @@ export const ActionObject = z
     updated_on: Time.nullable(),
     updated_by: UserId.nullable(),
   })
-  .meta({ id: "Action" });
+  .meta({
+    id: "Action",
+    examples: [
+      {
+        id: 3,
+        channel_id: 11000001,
+        action_name: "test action2",
+        action_desc: "action desc",
+        action_type: 1,
+        action_status: 0,
+        due_on: "2019-11-29 01:31:18",
+        created_on: "2019-11-28 01:46:37",
+        created_by: 91000002,
+        updated_on: null,
+        updated_by: null,
+      },
+    ],
+  });
 
 export const AlertObject = z
   .object({
@@ -113,7 +217,30 @@ export const AlertObject = z
     is_read: z.boolean(),
     created_on_ts: Ts,
   })
-  .meta({ id: "Alert" });
+  .meta({
+    id: "Alert",
+    examples: [
+      {
+        alert_id: 7,
+        from: [
+          {
+            id: 91010001,
+            email: "test2@test.com",
+            display_name: "Test 2",
+            has_avatar: false,
+            online_status: true,
+            last_active_on: "2019-10-25 15:23:29",
+            last_active_on_ts: 1572017009,
+          },
+        ],
+        message_id: 10006,
+        alert_text: "... 2 : @91010000 has added @910 ...",
+        channel_id: 11010000,
+        is_read: false,
+        created_on_ts: 1572017009,
+      },
+    ],
+  });
 
 const Meta = z.object({ api: z.literal("v1"), time: z.number().int(), seq: z.number().int().positive().optional() });
 

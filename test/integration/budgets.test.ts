@@ -56,3 +56,24 @@ describe("budgets", () => {
     expect(all).not.toContain(bob.token);
   });
 });
+
+describe("unauthenticated sockets per room (MAX_UNAUTHENTICATED_PER_ROOM, 20 in these tests)", () => {
+  it("the upgrade beyond the cap is refused with 429 until one authenticates or goes", async () => {
+    const { SELF } = await import("cloudflare:test");
+    const { BASE } = await import("../helpers/workerd");
+    const alice = await api.newUser("Alice");
+    const channel = await api.newChannel(alice.token);
+    const pending = [];
+    for (let i = 0; i < 20; i++) pending.push(await channelSocket(channel.id));
+    const refused = await SELF.fetch(`${BASE}/rtm/ws/channel/${channel.id}`, { headers: { Upgrade: "websocket" } });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("10");
+    expect(((await refused.json()) as any).meta).toMatchObject({ ok: false, code: "too_many_pending" });
+    tried("upgrade beyond the pending cap");
+    // one authenticates: room for one more
+    await pending[0]!.auth(alice.wsToken);
+    const next = await channelSocket(channel.id);
+    await next.auth(alice.wsToken);
+    for (const s of [...pending, next]) s.close();
+  });
+});

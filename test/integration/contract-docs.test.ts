@@ -72,3 +72,16 @@ describe("AsyncAPI document", () => {
     expect(doc.channels.userStream.address).toBe("/rtm/ws/user/{user_id}");
   });
 });
+
+describe("examples", () => {
+  it("the documents carry the seeds' shapes as examples, and each example validates against its schema", async () => {
+    const { MessageObject, ChannelObject, UserObject, LockObject, ActionObject, AlertObject } = await import("../../src/protocol/wire");
+    const doc = (await (await SELF.fetch(`${BASE}/api/v1/openapi.json`)).json()) as any;
+    for (const [id, schema] of Object.entries({ Message: MessageObject, Channel: ChannelObject, User: UserObject, Lock: LockObject, Action: ActionObject, Alert: AlertObject })) {
+      const examples = doc.components.schemas[id].examples as unknown[];
+      expect(examples.length, id).toBeGreaterThan(0);
+      for (const ex of examples) expect(schema.safeParse(ex).success, `${id} example`).toBe(true);
+    }
+    expect(doc.components.schemas.Message.examples[1].content.bot_message).toContain("has added");
+  });
+});
