@@ -167,7 +167,8 @@ export async function runScenario(spec: ScenarioSpec, side: Side, tag: string, l
       tally.accept(idx);
       return;
     }
-    const user = side.users[p]!;
+    // Publishers are sequential chains; several may share a user (the token is all they need).
+    const user = side.users[p % side.users.length]!;
     const body = JSON.stringify({ channel_id: room.channelId, text: marker(idx, p, k) });
     tally.sent(idx, performance.now(), n);
     try {
