@@ -33,12 +33,13 @@ const args = parseArgs(process.argv.slice(2));
 if (args.has("help")) {
   console.log(`npm run bench -- [--suite quick|full] [--mode capacity|latency] [--clients N] [--filters 0|3]
   [--publish http|typing] [--messages M] [--rate R (msg/s, 0 = closed loop)] [--publishers P]
-  [--users U] [--concurrency C] [--side both|ours|bare]`);
+  [--users U] [--concurrency C] [--side both|ours|bare] [--rounds R]`);
   process.exit(0);
 }
 const num = (k: string, d: number) => (args.has(k) ? Number(args.get(k)) : d);
 const CONCURRENCY = num("concurrency", 50);
 const USERS = num("users", 60);
+const ROUNDS = num("rounds", 1);
 const SIDES = (args.get("side") ?? "both") as "both" | "ours" | "bare";
 
 /**
@@ -87,6 +88,17 @@ function plan(): ScenarioSpec[] {
   if (suite !== "quick") throw new Error("--suite must be quick or full");
   const n = num("clients", 200);
   return [capacity(n, 0), capacity(n, 3), latency(n, "http"), latency(n, "typing")];
+}
+
+/**
+ * With several rounds, each side is represented by its best round (highest deliveries/s for
+ * capacity, lowest p99 below capacity): other work on a shared machine only ever slows a round down.
+ */
+function best(spec: ScenarioSpec, rounds: readonly Measurement[], side: "bare" | "ours"): Measurement | null {
+  const mine = rounds.filter((m) => m.side === side);
+  if (!mine.length) return null;
+  const score = (m: Measurement) => (spec.mode === "capacity" ? m.deliveriesPerSec : -m.latencyMs.p99);
+  return mine.reduce((a, b) => (score(b) > score(a) ? b : a));
 }
 
 function log(s: string): void {
@@ -182,16 +194,14 @@ async function main(): Promise<void> {
 
     for (const [i, spec] of specs.entries()) {
       log(`\n[${i + 1}/${specs.length}] ${spec.name}: ${spec.messages} msgs, ${spec.rate ? `${spec.rate} msg/s` : "closed loop"}, ${spec.publishers} publishers`);
-      const tag = `${runTag}-${i}`;
-      const measured: Measurement[] = [];
-      // One after the other, never at once: the two servers must not compete for the cores.
-      if (bareSide) measured.push(await runScenario(spec, bareSide, tag, log));
-      if (oursSide) measured.push(await runScenario(spec, oursSide, tag, log));
-      const result: ScenarioResult = {
-        spec,
-        bare: measured.find((m) => m.side === "bare") ?? null,
-        ours: measured.find((m) => m.side === "ours") ?? null,
-      };
+      const rounds: Measurement[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        // One after the other, never at once: the two servers must not compete for the cores.
+        // The order alternates so that neither side always runs first.
+        const order = round % 2 === 0 ? [bareSide, oursSide] : [oursSide, bareSide];
+        for (const side of order) if (side) rounds.push(await runScenario(spec, side, `${runTag}-${i}-${round}`, log));
+      }
+      const result: ScenarioResult = { spec, bare: best(spec, rounds, "bare"), ours: best(spec, rounds, "ours"), rounds };
       results.push(result);
       printScenario(result);
     }

@@ -8,6 +8,8 @@ export interface ScenarioResult {
   spec: ScenarioSpec;
   bare: Measurement | null;
   ours: Measurement | null;
+  /** every measurement, when a scenario ran more than one round */
+  rounds?: Measurement[];
 }
 
 type Row = [label: string, get: (m: Measurement) => number, digits: number];
@@ -41,6 +43,7 @@ export function printScenario(r: ScenarioResult): void {
   lines.push(
     `== ${spec.name} · ${spec.messages} msgs · ${spec.rate ? `${spec.rate} msg/s open loop` : "closed loop"} · ${spec.publishers} publishers`,
   );
+  if ((r.rounds?.length ?? 0) > 2) lines.push(`(best of ${r.rounds!.length / 2} rounds per side; all rounds are in the JSON)`);
   lines.push(`${"metric".padEnd(36)}${"bare".padStart(12)}${"ours".padStart(12)}${"ours/bare".padStart(11)}`);
   for (const [label, get, digits] of ROWS) {
     const b = r.bare ? get(r.bare) : Number.NaN;

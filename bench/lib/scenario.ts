@@ -67,17 +67,21 @@ export interface Measurement {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function filterFrame(publish: "http" | "typing"): string {
-  const event = publish === "typing" ? "chat.userTyping" : "chat.postMessage";
-  // Three groups (AND) that every event of the run passes: the matcher runs in full per socket.
-  return JSON.stringify({
-    type: "filter",
-    correlationId: "bench",
-    filters: [
-      { property: "event", value: event },
-      { property: "payload.channel_id", value: "*" },
-      { property: "meta.api", value: "v1" },
-    ],
-  });
+  // Three groups (AND) that every event of the run passes, so the matcher runs in full per socket.
+  // chat.postMessage carries the channel in its message object; chat.userTyping at the top.
+  const filters =
+    publish === "typing"
+      ? [
+          { property: "event", value: "chat.userTyping" },
+          { property: "payload.channel_id", value: "*" },
+          { property: "meta.api", value: "v1" },
+        ]
+      : [
+          { property: "event", value: "chat.postMessage" },
+          { property: "payload.message.channel_id", value: "*" },
+          { property: "meta.api", value: "v1" },
+        ];
+  return JSON.stringify({ type: "filter", correlationId: "bench", filters });
 }
 
 function clientCpu(since: NodeJS.CpuUsage, wallMs: number): number {
@@ -85,7 +89,20 @@ function clientCpu(since: NodeJS.CpuUsage, wallMs: number): number {
   return wallMs > 0 ? (d.user + d.system) / 1000 / wallMs : 0;
 }
 
-export async function runScenario(spec: ScenarioSpec, side: Side, tag: string, log: (s: string) => void): Promise<Measurement> {
+export interface Hooks {
+  /** runs right before the first publish (e.g. start a CPU profile) */
+  beforePublish?: () => Promise<void>;
+  /** runs once every delivery arrived (or the wait gave up) */
+  afterDrain?: () => Promise<void>;
+}
+
+export async function runScenario(
+  spec: ScenarioSpec,
+  side: Side,
+  tag: string,
+  log: (s: string) => void,
+  hooks: Hooks = {},
+): Promise<Measurement> {
   const { service } = side;
   const ours = side.kind === "ours";
   const typing = ours && spec.publish === "typing";
@@ -185,6 +202,7 @@ export async function runScenario(spec: ScenarioSpec, side: Side, tag: string, l
     }
   };
 
+  await hooks.beforePublish?.();
   const cpuBefore = cpuSeconds(service.workerd);
   const runtimeBefore = cpuSeconds(service.runtime);
   cpu0 = process.cpuUsage();
@@ -227,6 +245,7 @@ export async function runScenario(spec: ScenarioSpec, side: Side, tag: string, l
   await sleep(300); // let the last sends' CPU land in /proc
   const serverCpuSec = cpuSeconds(service.workerd) - cpuBefore;
   const runtimeCpuSec = cpuSeconds(service.runtime) - runtimeBefore;
+  await hooks.afterDrain?.();
   if (keepalive) clearInterval(keepalive);
 
   const unexpectedCloses = clients.filter((c) => c.closed !== null).length;
