@@ -10,7 +10,8 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { type BenchUser, type Measurement, type ScenarioSpec, type Side, runScenario } from "./lib/scenario.ts";
+import { Profiler, summarize } from "./lib/profiler.ts";
+import { type BenchUser, type Hooks, type Measurement, type ScenarioSpec, type Side, runScenario } from "./lib/scenario.ts";
 import { type Service, startService } from "./lib/server.ts";
 import { printScenario, printTargets, type ScenarioResult } from "./lib/report.ts";
 
@@ -33,13 +34,15 @@ const args = parseArgs(process.argv.slice(2));
 if (args.has("help")) {
   console.log(`npm run bench -- [--suite quick|full] [--mode capacity|latency] [--clients N] [--filters 0|3]
   [--publish http|typing] [--messages M] [--rate R (msg/s, 0 = closed loop)] [--publishers P]
-  [--users U] [--concurrency C] [--side both|ours|bare] [--rounds R]`);
+  [--users U] [--concurrency C] [--side both|ours|bare] [--rounds R]
+  [--profile ours|bare (CPU profile of that side while publishing; slows it, so ignore its ratios)]`);
   process.exit(0);
 }
 const num = (k: string, d: number) => (args.has(k) ? Number(args.get(k)) : d);
 const CONCURRENCY = num("concurrency", 50);
 const USERS = num("users", 60);
 const ROUNDS = num("rounds", 1);
+const PROFILE = args.get("profile") as "ours" | "bare" | undefined;
 const SIDES = (args.get("side") ?? "both") as "both" | "ours" | "bare";
 
 /**
@@ -99,6 +102,26 @@ function best(spec: ScenarioSpec, rounds: readonly Measurement[], side: "bare" |
   if (!mine.length) return null;
   const score = (m: Measurement) => (spec.mode === "capacity" ? m.deliveriesPerSec : -m.latencyMs.p99);
   return mine.reduce((a, b) => (score(b) > score(a) ? b : a));
+}
+
+/** Profiles the worker's isolate from the first publish until the last delivery. */
+function profileHooks(service: Service, name: string): Hooks {
+  let profiler: Profiler | null = null;
+  return {
+    beforePublish: async () => {
+      profiler = await Profiler.connect(service.inspectorPort);
+      await profiler.start();
+    },
+    afterDrain: async () => {
+      if (!profiler) return;
+      const profile = await profiler.stop();
+      profiler.close();
+      mkdirSync(`${root}bench/results`, { recursive: true });
+      const file = `${root}bench/results/${name}.cpuprofile`;
+      writeFileSync(file, JSON.stringify(profile));
+      console.log(`\n${summarize(profile)}\n(profile written to ${file}; open it in Chrome DevTools)`);
+    },
+  };
 }
 
 function log(s: string): void {
@@ -199,7 +222,11 @@ async function main(): Promise<void> {
         // One after the other, never at once: the two servers must not compete for the cores.
         // The order alternates so that neither side always runs first.
         const order = round % 2 === 0 ? [bareSide, oursSide] : [oursSide, bareSide];
-        for (const side of order) if (side) rounds.push(await runScenario(spec, side, `${runTag}-${i}-${round}`, log));
+        for (const side of order) {
+          if (!side) continue;
+          const hooks = PROFILE === side.kind ? profileHooks(side.service, `${startedAt.replace(/[:.]/g, "-")}-${i}-${side.kind}`) : {};
+          rounds.push(await runScenario(spec, side, `${runTag}-${i}-${round}`, log, hooks));
+        }
       }
       const result: ScenarioResult = { spec, bare: best(spec, rounds, "bare"), ours: best(spec, rounds, "ours"), rounds };
       results.push(result);
