@@ -282,7 +282,7 @@ export async function runScenario(
     publishClientCpu,
   };
   log(
-    `  ${side.kind}: ${m.deliveries}/${m.expected} deliveries, ${Math.round(m.deliveriesPerSec)}/s, p99 ${m.latencyMs.p99.toFixed(1)} ms, cpu ${serverCpuSec.toFixed(2)} s`,
+    `  ${side.kind}: ${m.deliveries}/${m.expected} deliveries, ${Math.round(m.deliveriesPerSec)}/s, p99 ${m.latencyMs.p99.toFixed(1)} ms, cpu ${serverCpuSec.toFixed(2)} s (${m.cpuUsPerDelivery.toFixed(1)} us/delivery; room runtime ${runtimeCpuSec.toFixed(2)} s, ${((runtimeCpuSec * 1e6) / Math.max(1, m.deliveries)).toFixed(1)} us/delivery)`,
   );
   // Give the room time to process the closes before the next scenario measures anything.
   await sleep(1500);

@@ -140,6 +140,7 @@ export interface NewMessage {
 export class ChannelStore {
   private readonly sql: SqlStorage;
   readonly meta: Meta;
+  private seqCache: number | null = null;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
@@ -148,7 +149,12 @@ export class ChannelStore {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.storage.transactionSync(fn);
+    try {
+      return this.storage.transactionSync(fn);
+    } catch (err) {
+      this.seqCache = null; // rolled back: the next seq() reads it again
+      throw err;
+    }
   }
 
   // --- channel --------------------------------------------------------------------------------
@@ -294,8 +300,13 @@ export class ChannelStore {
     return this.meta.get<string>("epoch")!;
   }
 
+  /**
+   * The room's current seq. Only this object writes it, so it is read from SQLite once and then
+   * kept in step by appendEvent (and dropped if a transaction rolls back).
+   */
   seq(): number {
-    return this.meta.get<number>("seq") ?? 0;
+    this.seqCache ??= this.meta.get<number>("seq") ?? 0;
+    return this.seqCache;
   }
 
   /**
@@ -307,6 +318,7 @@ export class ChannelStore {
     const frame = buildEvent(event, payload, now, seq);
     this.sql.exec("INSERT INTO events (seq, frame, created_on) VALUES (?, ?, ?)", seq, frame.text, now);
     this.meta.set("seq", seq);
+    this.seqCache = seq;
     return frame;
   }
 
