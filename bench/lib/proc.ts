@@ -90,6 +90,8 @@ export function memoryKb(pid: number): { rss: number; hwm: number } {
 /** Samples the summed RSS of some processes every `everyMs` and keeps the peak. */
 export class RssSampler {
   private peakKb = 0;
+  /** the first sample: what the processes held before the scenario */
+  startKb = -1;
   private readonly timer: NodeJS.Timeout;
   private readonly pids: readonly number[];
 
@@ -103,6 +105,7 @@ export class RssSampler {
   private sample(): void {
     let sum = 0;
     for (const pid of this.pids) sum += memoryKb(pid).rss;
+    if (this.startKb < 0) this.startKb = sum;
     if (sum > this.peakKb) this.peakKb = sum;
   }
 

@@ -26,6 +26,7 @@ const ROWS: Row[] = [
   ["  of which the room's runtime (s)", (m) => m.runtimeCpuSec, 2],
   ["server CPU per delivery (us)", (m) => m.cpuUsPerDelivery, 1],
   ["peak RSS, all workerd (MB)", (m) => m.peakRssMb, 0],
+  ["  growth during the scenario (MB)", (m) => m.rssGrowthMb, 0],
   ["lost deliveries", (m) => m.lost, 0],
   ["duplicated", (m) => m.duplicates, 0],
   ["out of order", (m) => m.outOfOrder, 0],

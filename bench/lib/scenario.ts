@@ -60,6 +60,8 @@ export interface Measurement {
   runtimeCpuSec: number;
   cpuUsPerDelivery: number;
   peakRssMb: number;
+  /** peak minus what the workerd processes held when the scenario started */
+  rssGrowthMb: number;
   connectClientCpu: number;
   publishClientCpu: number;
 }
@@ -278,6 +280,7 @@ export async function runScenario(
     runtimeCpuSec,
     cpuUsPerDelivery: tally.received ? (serverCpuSec * 1e6) / tally.received : Number.NaN,
     peakRssMb: peakRssKb / 1024,
+    rssGrowthMb: (peakRssKb - sampler.startKb) / 1024,
     connectClientCpu,
     publishClientCpu,
   };
