@@ -33,13 +33,14 @@ function parseArgs(argv: string[]): Map<string, string> {
 const args = parseArgs(process.argv.slice(2));
 if (args.has("help")) {
   console.log(`npm run bench -- [--suite quick|full] [--mode capacity|latency] [--clients N] [--filters 0|3]
-  [--publish http|typing] [--messages M] [--rate R (msg/s, 0 = closed loop)] [--publishers P]
+  [--publish http|typing] [--bare-publish ws|http] [--messages M] [--rate R (msg/s, 0 = closed loop)] [--publishers P]
   [--users U] [--concurrency C] [--side both|ours|bare] [--rounds R]
   [--profile ours|bare (CPU profile of that side while publishing; slows it, so ignore its ratios)]`);
   process.exit(0);
 }
 const num = (k: string, d: number) => (args.has(k) ? Number(args.get(k)) : d);
 const CONCURRENCY = num("concurrency", 50);
+const BARE_PUBLISH = (args.get("bare-publish") ?? "ws") as "ws" | "http";
 const USERS = num("users", 60);
 const ROUNDS = num("rounds", 1);
 const PROFILE = args.get("profile") as "ours" | "bare" | undefined;
@@ -52,7 +53,7 @@ const SIDES = (args.get("side") ?? "both") as "both" | "ours" | "bare";
  */
 function capacity(clients: number, filters: 0 | 3): ScenarioSpec {
   const messages = num("messages", Math.max(50, Math.min(1000, Math.ceil(100_000 / clients))));
-  return { name: `capacity N=${clients}${filters ? " +3 filters" : ""}`, mode: "capacity", publish: "http", clients, filters, messages, rate: 0, publishers: num("publishers", 128), concurrency: CONCURRENCY };
+  return { name: `capacity N=${clients}${filters ? " +3 filters" : ""}`, mode: "capacity", publish: "http", clients, filters, messages, rate: 0, publishers: num("publishers", 128), concurrency: CONCURRENCY, barePublish: BARE_PUBLISH };
 }
 
 /** Below capacity: 20 msg/s for 10 s (HTTP posts from 8 users, or typing from 60 users). */
@@ -68,6 +69,7 @@ function latency(clients: number, publish: "http" | "typing", filters: 0 | 3 = 0
     rate,
     publishers: num("publishers", publish === "typing" ? USERS : 8),
     concurrency: CONCURRENCY,
+    barePublish: BARE_PUBLISH,
   };
 }
 
@@ -203,19 +205,19 @@ async function main(): Promise<void> {
         const owner = users[0]!;
         const body = await api(ours.base, "channel.create", { channel_name: `bench ${tag}`, user_ids: users.slice(1).map((u) => u.id) }, owner.token);
         const id = body.channel.id as number;
-        return { url: `${ours.base.replace(/^http/, "ws")}/rtm/ws/channel/${id}`, channelId: id };
+        return { url: `${ours.base.replace(/^http/, "ws")}/rtm/ws/channel/${id}`, channelId: id, name: String(id) };
       },
     };
     const bareSide: Side | null = bare && {
       kind: "bare",
       service: bare,
       users: [],
-      room: async (tag) => ({ url: `${bare.base.replace(/^http/, "ws")}/room/bench-${tag}`, channelId: 0 }),
+      room: async (tag) => ({ url: `${bare.base.replace(/^http/, "ws")}/room/bench-${tag}`, channelId: 0, name: `bench-${tag}` }),
     };
 
     // Warm-up (not reported): the first sockets and requests of a fresh wrangler dev compile code
     // and open the databases; neither side should pay that inside a measurement.
-    const warmup: ScenarioSpec = { name: "warm-up", mode: "capacity", publish: "http", clients: 20, filters: 3, messages: 40, rate: 0, publishers: 8, concurrency: CONCURRENCY };
+    const warmup: ScenarioSpec = { name: "warm-up", mode: "capacity", publish: "http", clients: 20, filters: 3, messages: 40, rate: 0, publishers: 8, concurrency: CONCURRENCY, barePublish: BARE_PUBLISH };
     for (const side of [bareSide, oursSide]) if (side) await runScenario(warmup, side, `${runTag}-warm`, () => undefined);
 
     for (const [i, spec] of specs.entries()) {

@@ -20,6 +20,8 @@ export interface ScenarioSpec {
   rate: number;
   publishers: number;
   concurrency: number;
+  /** how the bare room gets its messages: a ws frame (the issue's baseline) or an HTTP POST + RPC */
+  barePublish: "ws" | "http";
 }
 
 export interface BenchUser {
@@ -35,7 +37,7 @@ export interface Side {
   /** ours: the users (client j is users[j % users.length]) */
   users: BenchUser[];
   /** a fresh room for this scenario: its socket URL and, for ours, its channel id */
-  room: (tag: string) => Promise<{ url: string; channelId: number }>;
+  room: (tag: string) => Promise<{ url: string; channelId: number; name: string }>;
 }
 
 export interface Measurement {
@@ -158,7 +160,7 @@ export async function runScenario(
   let publishErrors = 0;
   const echoWaiters = new Map<string, () => void>();
   sink.onEcho =
-    !ours && spec.rate === 0
+    !ours && spec.rate === 0 && spec.barePublish === "ws"
       ? (client, pub, k) => {
           if (client !== pub) return;
           const key = `${pub}:${k}`;
@@ -170,6 +172,19 @@ export async function runScenario(
   /** Publishes message idx from publisher p; resolves when the publisher may send its next one. */
   const publishOne = async (idx: number, p: number): Promise<void> => {
     const k = kOf[p]!++;
+    if (!ours && spec.barePublish === "http") {
+      const text = marker(idx, p, k);
+      tally.sent(idx, performance.now(), n);
+      try {
+        const res = await fetch(`${service.base}/pub/${room.name}`, { method: "POST", body: text });
+        await res.arrayBuffer();
+        if (res.status === 200) tally.accept(idx);
+        else publishErrors++;
+      } catch {
+        publishErrors++;
+      }
+      return;
+    }
     if (!ours) {
       const text = marker(idx, p, k);
       const echoed = spec.rate === 0 ? new Promise<void>((r) => echoWaiters.set(`${p}:${k}`, r)) : null;
