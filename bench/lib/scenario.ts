@@ -52,6 +52,8 @@ export interface Measurement {
   expected: number;
   deliveriesPerSec: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** [message index, ms until its last delivery], slowest first */
+  slowest: [number, number][];
   lost: number;
   duplicates: number;
   outOfOrder: number;
@@ -285,6 +287,7 @@ export async function runScenario(
     expected: tally.expected(),
     deliveriesPerSec: tally.received / (windowMs / 1000),
     latencyMs: tally.percentiles(),
+    slowest: tally.slowest(),
     lost: tally.lost(),
     duplicates: tally.duplicates,
     outOfOrder: tally.outOfOrder,
@@ -300,7 +303,7 @@ export async function runScenario(
     publishClientCpu,
   };
   log(
-    `  ${side.kind}: ${m.deliveries}/${m.expected} deliveries, ${Math.round(m.deliveriesPerSec)}/s, p99 ${m.latencyMs.p99.toFixed(1)} ms, cpu ${serverCpuSec.toFixed(2)} s (${m.cpuUsPerDelivery.toFixed(1)} us/delivery; room runtime ${runtimeCpuSec.toFixed(2)} s, ${((runtimeCpuSec * 1e6) / Math.max(1, m.deliveries)).toFixed(1)} us/delivery)`,
+    `  ${side.kind}: ${m.deliveries}/${m.expected} deliveries, ${Math.round(m.deliveriesPerSec)}/s, p99 ${m.latencyMs.p99.toFixed(1)} ms, cpu ${serverCpuSec.toFixed(2)} s (${m.cpuUsPerDelivery.toFixed(1)} us/delivery; room runtime ${runtimeCpuSec.toFixed(2)} s, ${((runtimeCpuSec * 1e6) / Math.max(1, m.deliveries)).toFixed(1)} us/delivery)${spec.mode === "latency" ? `; slowest messages [idx, ms]: ${JSON.stringify(m.slowest)}` : ""}`,
   );
   // Give the room time to process the closes before the next scenario measures anything.
   await sleep(1500);

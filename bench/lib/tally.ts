@@ -17,6 +17,8 @@ export class Tally {
   private readonly lastK: Int32Array;
   private readonly lastSeq: Float64Array;
   private readonly latencies: Float64Array;
+  /** the slowest delivery of each message: tells a periodic stall from a slow start */
+  private readonly worstByIdx: Float64Array;
   nLat = 0;
   received = 0;
   duplicates = 0;
@@ -40,6 +42,7 @@ export class Tally {
     this.lastK = new Int32Array(clients * publishers).fill(-1);
     this.lastSeq = new Float64Array(clients).fill(-1);
     this.latencies = new Float64Array(clients * capacity);
+    this.worstByIdx = new Float64Array(capacity);
   }
 
   sent(idx: number, now: number, recipients: number): void {
@@ -78,7 +81,9 @@ export class Tally {
       else this.lastSeq[client] = seq;
     }
     if (late) this.outOfOrder++;
-    this.latencies[this.nLat++] = now - this.sendTs[idx]!;
+    const latency = now - this.sendTs[idx]!;
+    this.latencies[this.nLat++] = latency;
+    if (latency > this.worstByIdx[idx]!) this.worstByIdx[idx] = latency;
     if (now > this.lastRecv) this.lastRecv = now;
   }
 
@@ -98,6 +103,15 @@ export class Tally {
       missing += Math.max(0, this.recipients[i]! - got);
     }
     return missing;
+  }
+
+  /** The messages whose last delivery took longest: [idx, ms], slowest first. */
+  slowest(count = 5): [number, number][] {
+    return [...this.worstByIdx.entries()]
+      .filter(([idx]) => this.accepted[idx])
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([idx, ms]) => [idx, Math.round(ms * 10) / 10]);
   }
 
   percentiles(): { p50: number; p90: number; p99: number; max: number; mean: number } {
