@@ -35,7 +35,8 @@ if (args.has("help")) {
   console.log(`npm run bench -- [--suite quick|full] [--mode capacity|latency] [--clients N] [--filters 0|3]
   [--publish http|typing] [--bare-publish ws|http] [--messages M] [--rate R (msg/s, 0 = closed loop)] [--publishers P]
   [--users U] [--concurrency C] [--side both|ours|bare] [--rounds R]
-  [--profile ours|bare (CPU profile of that side while publishing; slows it, so ignore its ratios)]`);
+  [--profile ours|bare (CPU profile of that side while publishing; slows it, so ignore its ratios)]
+  [--profile-phase publish|connect]`);
   process.exit(0);
 }
 const num = (k: string, d: number) => (args.has(k) ? Number(args.get(k)) : d);
@@ -44,6 +45,7 @@ const BARE_PUBLISH = (args.get("bare-publish") ?? "ws") as "ws" | "http";
 const USERS = num("users", 60);
 const ROUNDS = num("rounds", 1);
 const PROFILE = args.get("profile") as "ours" | "bare" | undefined;
+const PROFILE_PHASE = (args.get("profile-phase") ?? "publish") as "publish" | "connect";
 const SIDES = (args.get("side") ?? "both") as "both" | "ours" | "bare";
 
 /**
@@ -112,21 +114,20 @@ function best(spec: ScenarioSpec, rounds: readonly Measurement[], side: "bare" |
 /** Profiles the worker's isolate from the first publish until the last delivery. */
 function profileHooks(service: Service, name: string): Hooks {
   let profiler: Profiler | null = null;
-  return {
-    beforePublish: async () => {
-      profiler = await Profiler.connect(service.inspectorPort);
-      await profiler.start();
-    },
-    afterDrain: async () => {
-      if (!profiler) return;
-      const profile = await profiler.stop();
-      profiler.close();
-      mkdirSync(`${root}bench/results`, { recursive: true });
-      const file = `${root}bench/results/${name}.cpuprofile`;
-      writeFileSync(file, JSON.stringify(profile));
-      console.log(`\n${summarize(profile)}\n(profile written to ${file}; open it in Chrome DevTools)`);
-    },
+  const start = async () => {
+    profiler = await Profiler.connect(service.inspectorPort);
+    await profiler.start();
   };
+  const stop = async () => {
+    if (!profiler) return;
+    const profile = await profiler.stop();
+    profiler.close();
+    mkdirSync(`${root}bench/results`, { recursive: true });
+    const file = `${root}bench/results/${name}.cpuprofile`;
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`\n${summarize(profile)}\n(profile written to ${file}; open it in Chrome DevTools)`);
+  };
+  return PROFILE_PHASE === "connect" ? { beforeConnect: start, afterConnect: stop } : { beforePublish: start, afterDrain: stop };
 }
 
 function log(s: string): void {

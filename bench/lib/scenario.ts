@@ -96,6 +96,10 @@ function clientCpu(since: NodeJS.CpuUsage, wallMs: number): number {
 }
 
 export interface Hooks {
+  /** runs right before the first socket opens */
+  beforeConnect?: () => Promise<void>;
+  /** runs once every socket is connected (and authenticated) */
+  afterConnect?: () => Promise<void>;
   /** runs right before the first publish (e.g. start a CPU profile) */
   beforePublish?: () => Promise<void>;
   /** runs once every delivery arrived (or the wait gave up) */
@@ -118,6 +122,7 @@ export async function runScenario(
 
   // --- connect (+ authenticate) -------------------------------------------------------------
   const clients: Client[] = new Array(n);
+  await hooks.beforeConnect?.();
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
   await pool(n, spec.concurrency, async (i) => {
@@ -131,6 +136,7 @@ export async function runScenario(
   });
   const connectMs = performance.now() - t0;
   const connectClientCpu = clientCpu(cpu0, connectMs);
+  await hooks.afterConnect?.();
   log(`  ${side.kind}: ${n} clients connected${ours ? " and authenticated" : ""} in ${(connectMs / 1000).toFixed(2)} s`);
 
   let filterMs = 0;
