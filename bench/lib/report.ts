@@ -16,6 +16,7 @@ type Row = [label: string, get: (m: Measurement) => number, digits: number];
 
 const ROWS: Row[] = [
   ["connect+auth all clients (s)", (m) => m.connectSec, 2],
+  ["  room runtime CPU per socket (us)", (m) => m.connectCpuUsPerSocket, 0],
   ["deliveries/s", (m) => m.deliveriesPerSec, 0],
   ["messages published", (m) => m.published, 0],
   ["latency p50 (ms)", (m) => m.latencyMs.p50, 1],

@@ -44,6 +44,8 @@ export interface Measurement {
   side: "bare" | "ours";
   clients: number;
   connectSec: number;
+  /** CPU of the room's runtime process per socket while connecting (and authenticating) */
+  connectCpuUsPerSocket: number;
   filterSec: number;
   published: number;
   publishErrors: number;
@@ -123,6 +125,7 @@ export async function runScenario(
   // --- connect (+ authenticate) -------------------------------------------------------------
   const clients: Client[] = new Array(n);
   await hooks.beforeConnect?.();
+  const connectCpuBefore = cpuSeconds(service.runtime);
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
   await pool(n, spec.concurrency, async (i) => {
@@ -136,8 +139,12 @@ export async function runScenario(
   });
   const connectMs = performance.now() - t0;
   const connectClientCpu = clientCpu(cpu0, connectMs);
+  await sleep(300); // let the last handshakes' CPU land in /proc
+  const connectCpuUsPerSocket = ((cpuSeconds(service.runtime) - connectCpuBefore) * 1e6) / n;
   await hooks.afterConnect?.();
-  log(`  ${side.kind}: ${n} clients connected${ours ? " and authenticated" : ""} in ${(connectMs / 1000).toFixed(2)} s`);
+  log(
+    `  ${side.kind}: ${n} clients connected${ours ? " and authenticated" : ""} in ${(connectMs / 1000).toFixed(2)} s (room runtime ${connectCpuUsPerSocket.toFixed(0)} us CPU per socket)`,
+  );
 
   let filterMs = 0;
   if (ours && spec.filters) {
@@ -285,6 +292,7 @@ export async function runScenario(
     side: side.kind,
     clients: n,
     connectSec: connectMs / 1000,
+    connectCpuUsPerSocket,
     filterSec: filterMs / 1000,
     published: tally.published,
     publishErrors,
