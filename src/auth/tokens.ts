@@ -55,6 +55,22 @@ export function signingKey(env: { JWT_SECRET?: string }, config: Config): Uint8A
   return key;
 }
 
+/**
+ * jose imports a raw (Uint8Array) HMAC key with crypto.subtle.importKey on every sign and verify;
+ * every socket's ws_auth and every API call verifies one, so the imported key is kept per key.
+ */
+const cryptoKeys = new WeakMap<Uint8Array, CryptoKey>();
+
+async function hmacKey(key: Uint8Array): Promise<CryptoKey> {
+  // The key itself is cached, not the pending promise: a promise must not cross request contexts.
+  let imported = cryptoKeys.get(key);
+  if (!imported) {
+    imported = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    cryptoKeys.set(key, imported);
+  }
+  return imported;
+}
+
 export async function signToken(
   claims: Omit<AccessClaims, "exp" | "iat"> | Omit<RtmClaims, "exp" | "iat">,
   ttlSeconds: number,
@@ -66,7 +82,7 @@ export async function signToken(
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuedAt(iat)
     .setExpirationTime(iat + ttlSeconds)
-    .sign(key);
+    .sign(await hmacKey(key));
 }
 
 export async function verifyToken<T extends TokenType>(
@@ -76,7 +92,7 @@ export async function verifyToken<T extends TokenType>(
 ): Promise<T extends "access" ? AccessClaims : RtmClaims> {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, key, { algorithms: ["HS256"] }));
+    ({ payload } = await jwtVerify(token, await hmacKey(key), { algorithms: ["HS256"] }));
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw new TokenError("expired", "token expired");
     throw new TokenError("invalid", "invalid token");

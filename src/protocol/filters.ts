@@ -30,9 +30,29 @@ function normalizePath(property: string): string[] {
   return path;
 }
 
+/**
+ * Identical filter lists compile to one shared Matcher (never mutated once built), so a broadcast
+ * can match an event once per distinct filter set instead of once per socket. Bounded: cleared
+ * when full, which only costs a recompile.
+ */
+const interned = new Map<string, Matcher>();
+const INTERNED_MAX = 1024;
+
 /** null means "deliver everything" (no filters set, or the empty list). */
 export function compileFilters(specs: readonly FilterSpec[] | null | undefined): Matcher | null {
   if (!specs || specs.length === 0) return null;
+  // Values compare as strings, so 7 and "7" are the same filter; "*" is only ever the string.
+  const key = JSON.stringify(specs.map((s) => [s.property, typeof s.value === "string" ? s.value : String(s.value)]));
+  let matcher = interned.get(key);
+  if (!matcher) {
+    if (interned.size >= INTERNED_MAX) interned.clear();
+    matcher = build(specs);
+    interned.set(key, matcher);
+  }
+  return matcher;
+}
+
+function build(specs: readonly FilterSpec[]): Matcher {
   const byPath = new Map<string, Group>();
   for (const spec of specs) {
     const path = normalizePath(spec.property);

@@ -145,6 +145,7 @@ export class ChannelStore {
    * instance; later ones are this instance's to deliver (see channel/eventStream.ts).
    */
   readonly seqAtOpen: number;
+  private seqCache: number | null = null;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
@@ -154,7 +155,12 @@ export class ChannelStore {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.storage.transactionSync(fn);
+    try {
+      return this.storage.transactionSync(fn);
+    } catch (err) {
+      this.seqCache = null; // rolled back: the next seq() reads it again
+      throw err;
+    }
   }
 
   // --- channel --------------------------------------------------------------------------------
@@ -300,8 +306,13 @@ export class ChannelStore {
     return this.meta.get<string>("epoch")!;
   }
 
+  /**
+   * The room's current seq. Only this object writes it, so it is read from SQLite once and then
+   * kept in step by appendEvent (and dropped if a transaction rolls back).
+   */
   seq(): number {
-    return this.meta.get<number>("seq") ?? 0;
+    this.seqCache ??= this.meta.get<number>("seq") ?? 0;
+    return this.seqCache;
   }
 
   /**
@@ -314,6 +325,7 @@ export class ChannelStore {
     const frame = buildEvent(event, payload, now, seq);
     this.sql.exec("INSERT INTO events (seq, frame, created_on) VALUES (?, ?, ?)", seq, frame.text, now);
     this.meta.set("seq", seq);
+    this.seqCache = seq;
     return frame;
   }
 

@@ -95,3 +95,28 @@ describe("filters (iSymphony semantics, SPEC §3)", () => {
     });
   }
 });
+
+describe("compiled matchers are shared by identical filter lists (one match per filter set per broadcast)", () => {
+  const f = (property: string, value: FilterSpec["value"]): FilterSpec => ({ property, value });
+  const table: { why: string; a: FilterSpec[]; b: FilterSpec[]; same: boolean }[] = [
+    { why: "equal lists", a: [f("event", "chat.postMessage"), f("meta.api", "v1")], b: [f("event", "chat.postMessage"), f("meta.api", "v1")], same: true },
+    { why: "a number and its string form are one filter", a: [f("payload.channel_id", 7)], b: [f("payload.channel_id", "7")], same: true },
+    { why: "a boolean and its string form are one filter", a: [f("payload.flag", true)], b: [f("payload.flag", "true")], same: true },
+    { why: "different values", a: [f("payload.channel_id", 7)], b: [f("payload.channel_id", 8)], same: false },
+    { why: "different properties", a: [f("event", "x")], b: [f("type", "x")], same: false },
+    { why: "* is not the string of another value", a: [f("event", "*")], b: [f("event", "chat.postMessage")], same: false },
+    { why: "a superset is another filter set", a: [f("event", "x")], b: [f("event", "x"), f("meta.api", "v1")], same: false },
+  ];
+  for (const row of table) {
+    it(row.why, () => {
+      expect(compileFilters(row.a) === compileFilters(row.b)).toBe(row.same);
+    });
+  }
+
+  it("a shared matcher still matches by its own filters", () => {
+    const m = compileFilters([f("payload.channel_id", 11010004)]);
+    expect(compileFilters([f("payload.channel_id", "11010004")])).toBe(m);
+    expect(matches(m, typing)).toBe(true);
+    expect(matches(m, post)).toBe(false);
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * The printed table (stdout) and the target check. Ratios are ours / bare from the same run;
+ * nothing here asserts a wall-clock time.
+ */
+import type { Measurement, ScenarioSpec } from "./scenario.ts";
+
+export interface ScenarioResult {
+  spec: ScenarioSpec;
+  bare: Measurement | null;
+  ours: Measurement | null;
+  /** every measurement, when a scenario ran more than one round */
+  rounds?: Measurement[];
+}
+
+type Row = [label: string, get: (m: Measurement) => number, digits: number];
+
+const ROWS: Row[] = [
+  ["connect+auth all clients (s)", (m) => m.connectSec, 2],
+  ["  room runtime CPU per socket (us)", (m) => m.connectCpuUsPerSocket, 0],
+  ["deliveries/s", (m) => m.deliveriesPerSec, 0],
+  ["messages published", (m) => m.published, 0],
+  ["latency p50 (ms)", (m) => m.latencyMs.p50, 1],
+  ["latency p90 (ms)", (m) => m.latencyMs.p90, 1],
+  ["latency p99 (ms)", (m) => m.latencyMs.p99, 1],
+  ["latency max (ms)", (m) => m.latencyMs.max, 1],
+  ["server CPU (s, all workerd)", (m) => m.serverCpuSec, 2],
+  ["  of which the room's runtime (s)", (m) => m.runtimeCpuSec, 2],
+  ["server CPU per delivery (us)", (m) => m.cpuUsPerDelivery, 1],
+  ["peak RSS, all workerd (MB)", (m) => m.peakRssMb, 0],
+  ["  growth during the scenario (MB)", (m) => m.rssGrowthMb, 0],
+  ["lost deliveries", (m) => m.lost, 0],
+  ["duplicated", (m) => m.duplicates, 0],
+  ["out of order", (m) => m.outOfOrder, 0],
+  ["publish errors", (m) => m.publishErrors, 0],
+  ["sockets closed by server", (m) => m.unexpectedCloses, 0],
+  ["load generator CPU (cores)", (m) => m.publishClientCpu, 2],
+];
+
+const fmt = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : "-");
+
+export function printScenario(r: ScenarioResult): void {
+  const { spec } = r;
+  const lines: string[] = [];
+  lines.push("");
+  lines.push(
+    `== ${spec.name} · ${spec.messages} msgs · ${spec.rate ? `${spec.rate} msg/s open loop` : "closed loop"} · ${spec.publishers} publishers${spec.barePublish === "http" ? " · bare publishes over HTTP" : ""}`,
+  );
+  if ((r.rounds?.length ?? 0) > 2) lines.push(`(best of ${r.rounds!.length / 2} rounds per side; all rounds are in the JSON)`);
+  lines.push(`${"metric".padEnd(36)}${"bare".padStart(12)}${"ours".padStart(12)}${"ours/bare".padStart(11)}`);
+  for (const [label, get, digits] of ROWS) {
+    const b = r.bare ? get(r.bare) : Number.NaN;
+    const o = r.ours ? get(r.ours) : Number.NaN;
+    const ratio = b > 0 && Number.isFinite(o) ? fmt(o / b, 2) : "";
+    lines.push(`${label.padEnd(36)}${fmt(b, digits).padStart(12)}${fmt(o, digits).padStart(12)}${ratio.padStart(11)}`);
+  }
+  if (r.ours?.filterSec) lines.push(`(ours: setting 3 filters on every socket took ${r.ours.filterSec.toFixed(2)} s, not in connect time)`);
+  for (const m of [r.bare, r.ours]) {
+    if (m && m.publishClientCpu > 0.9) {
+      lines.push(`!! ${m.side}: the load generator used ${m.publishClientCpu.toFixed(2)} cores while publishing: it may be the bottleneck`);
+    }
+    if (m && m.connectClientCpu > 0.9) {
+      lines.push(`!! ${m.side}: the load generator used ${m.connectClientCpu.toFixed(2)} cores while connecting: connect time may be the client's`);
+    }
+  }
+  console.log(lines.join("\n"));
+}
+
+export interface TargetCheck {
+  scenario: string;
+  target: string;
+  value: number;
+  limit: number;
+  holds: boolean;
+}
+
+export function checkTargets(results: readonly ScenarioResult[]): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const r of results) {
+    const { ours, bare, spec } = r;
+    if (ours) {
+      const bad = ours.lost + ours.duplicates + ours.outOfOrder;
+      out.push({ scenario: spec.name, target: "zero lost/dup/out-of-order (ours)", value: bad, limit: 0, holds: bad === 0 });
+    }
+    if (bare) {
+      const bad = bare.lost + bare.duplicates + bare.outOfOrder;
+      out.push({ scenario: spec.name, target: "zero lost/dup/out-of-order (bare)", value: bad, limit: 0, holds: bad === 0 });
+    }
+    if (!ours || !bare) continue;
+    const connect = ours.connectSec / bare.connectSec;
+    out.push({ scenario: spec.name, target: "connect+auth ≤ 2× bare", value: connect, limit: 2, holds: connect <= 2 });
+    if (spec.mode === "capacity") {
+      const limit = spec.filters ? 0.7 : 0.8;
+      const ratio = ours.deliveriesPerSec / bare.deliveriesPerSec;
+      out.push({ scenario: spec.name, target: `capacity ≥ ${limit}× bare`, value: ratio, limit, holds: ratio >= limit });
+    } else {
+      const ratio = ours.latencyMs.p99 / bare.latencyMs.p99;
+      out.push({ scenario: spec.name, target: "p99 latency ≤ 1.5× bare", value: ratio, limit: 1.5, holds: ratio <= 1.5 });
+    }
+  }
+  return out;
+}
+
+export function printTargets(results: readonly ScenarioResult[]): TargetCheck[] {
+  const checks = checkTargets(results);
+  const lines = ["", "== targets (ratios ours/bare from the same run)"];
+  for (const c of checks) {
+    lines.push(`${c.holds ? "holds " : "MISSED"}  ${c.scenario.padEnd(44)} ${c.target.padEnd(36)} ${fmt(c.value, 2)}`);
+  }
+  console.log(lines.join("\n"));
+  return checks;
+}

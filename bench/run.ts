@@ -1,0 +1,269 @@
+/**
+ * `npm run bench`: our channel room against a bare Durable Object room, in the same local runtime,
+ * in one run. See docs/performance.md for what it measures and how to read it.
+ *
+ *   npm run bench                               quick suite (200 clients, ~3-4 minutes)
+ *   npm run bench -- --suite full               the issue's matrix (N = 500 and 1000)
+ *   npm run bench -- --mode capacity --clients 2000 --filters 3
+ *   npm run bench -- --mode latency --clients 500 --rate 20 --messages 300 --publish typing
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { Profiler, summarize } from "./lib/profiler.ts";
+import { type BenchUser, type Hooks, type Measurement, type ScenarioSpec, type Side, runScenario } from "./lib/scenario.ts";
+import { type Service, startService } from "./lib/server.ts";
+import { printScenario, printTargets, type ScenarioResult } from "./lib/report.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+
+function parseArgs(argv: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
+    const [k, v] = a.slice(2).split("=", 2) as [string, string | undefined];
+    if (v !== undefined) out.set(k, v);
+    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("--")) out.set(k, argv[++i]!);
+    else out.set(k, "true");
+  }
+  return out;
+}
+
+const args = parseArgs(process.argv.slice(2));
+if (args.has("help")) {
+  console.log(`npm run bench -- [--suite quick|full] [--mode capacity|latency] [--clients N] [--filters 0|3]
+  [--publish http|typing] [--bare-publish ws|http] [--messages M] [--rate R (msg/s, 0 = closed loop)] [--publishers P]
+  [--users U] [--concurrency C] [--side both|ours|bare] [--rounds R]
+  [--profile ours|bare (CPU profile of that side while publishing; slows it, so ignore its ratios)]
+  [--profile-phase publish|connect]`);
+  process.exit(0);
+}
+const num = (k: string, d: number) => (args.has(k) ? Number(args.get(k)) : d);
+const CONCURRENCY = num("concurrency", 50);
+const BARE_PUBLISH = (args.get("bare-publish") ?? "ws") as "ws" | "http";
+const USERS = num("users", 60);
+const ROUNDS = num("rounds", 1);
+const PROFILE = args.get("profile") as "ours" | "bare" | undefined;
+const PROFILE_PHASE = (args.get("profile-phase") ?? "publish") as "publish" | "connect";
+const SIDES = (args.get("side") ?? "both") as "both" | "ours" | "bare";
+
+/**
+ * Capacity: enough messages for ~100k deliveries (≥ 50 msgs), closed loop with 128 publishers
+ * (each sends its next message when its last one is answered: HTTP 200 for ours, its own echo for
+ * the bare room), far more in flight than either room can serve.
+ */
+function capacity(clients: number, filters: 0 | 3): ScenarioSpec {
+  const messages = num("messages", Math.max(50, Math.min(1000, Math.ceil(100_000 / clients))));
+  return { name: `capacity N=${clients}${filters ? " +3 filters" : ""}`, mode: "capacity", publish: "http", clients, filters, messages, rate: 0, publishers: num("publishers", 128), concurrency: CONCURRENCY, barePublish: BARE_PUBLISH };
+}
+
+/** Below capacity: 20 msg/s for 10 s (HTTP posts from 8 users, or typing from 60 users). */
+function latency(clients: number, publish: "http" | "typing", filters: 0 | 3 = 0): ScenarioSpec {
+  const rate = num("rate", 20);
+  return {
+    name: `latency N=${clients} ${rate} msg/s ${publish === "typing" ? "typing (ws)" : "posts (http)"}${filters ? " +3 filters" : ""}`,
+    mode: "latency",
+    publish,
+    clients,
+    filters,
+    messages: num("messages", rate * 10),
+    rate,
+    publishers: num("publishers", publish === "typing" ? USERS : 8),
+    concurrency: CONCURRENCY,
+    barePublish: BARE_PUBLISH,
+  };
+}
+
+function plan(): ScenarioSpec[] {
+  const filters = (args.has("filters") ? Number(args.get("filters")) : 0) as 0 | 3;
+  const mode = args.get("mode");
+  if (mode === "capacity") return [capacity(num("clients", 500), filters)];
+  if (mode === "latency") return [latency(num("clients", 500), (args.get("publish") ?? "http") as "http" | "typing", filters)];
+  if (mode) throw new Error(`--mode must be capacity or latency`);
+  const suite = args.get("suite") ?? "quick";
+  if (suite === "full") {
+    return [
+      capacity(500, 0),
+      capacity(500, 3),
+      capacity(1000, 0),
+      capacity(1000, 3),
+      latency(500, "http"),
+      latency(500, "typing"),
+    ];
+  }
+  if (suite !== "quick") throw new Error("--suite must be quick or full");
+  const n = num("clients", 200);
+  return [capacity(n, 0), capacity(n, 3), latency(n, "http"), latency(n, "typing")];
+}
+
+/**
+ * With several rounds, each side is represented by its best round (highest deliveries/s for
+ * capacity, lowest p99 below capacity) and its fastest connect: other work on a shared machine only
+ * ever slows a round down.
+ */
+function best(spec: ScenarioSpec, rounds: readonly Measurement[], side: "bare" | "ours"): Measurement | null {
+  const mine = rounds.filter((m) => m.side === side);
+  if (!mine.length) return null;
+  const score = (m: Measurement) => (spec.mode === "capacity" ? m.deliveriesPerSec : -m.latencyMs.p99);
+  const chosen = mine.reduce((a, b) => (score(b) > score(a) ? b : a));
+  // Connecting is its own measurement: take its best round too.
+  return { ...chosen, connectSec: Math.min(...mine.map((m) => m.connectSec)) };
+}
+
+/** Profiles the worker's isolate from the first publish until the last delivery. */
+function profileHooks(service: Service, name: string): Hooks {
+  let profiler: Profiler | null = null;
+  const start = async () => {
+    profiler = await Profiler.connect(service.inspectorPort);
+    await profiler.start();
+  };
+  const stop = async () => {
+    if (!profiler) return;
+    const profile = await profiler.stop();
+    profiler.close();
+    mkdirSync(`${root}bench/results`, { recursive: true });
+    const file = `${root}bench/results/${name}.cpuprofile`;
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`\n${summarize(profile)}\n(profile written to ${file}; open it in Chrome DevTools)`);
+  };
+  return PROFILE_PHASE === "connect" ? { beforeConnect: start, afterConnect: stop } : { beforePublish: start, afterDrain: stop };
+}
+
+function log(s: string): void {
+  process.stderr.write(`${s}\n`);
+}
+
+async function api(base: string, method: string, params: Record<string, unknown>, token?: string): Promise<any> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`${base}/api/v1/${method}`, { method: "POST", headers, body: JSON.stringify(params) });
+  const body = (await res.json()) as any;
+  if (res.status !== 200 || body?.meta?.ok !== true) throw new Error(`${method}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function createUsers(base: string, count: number, runTag: string): Promise<BenchUser[]> {
+  const users: BenchUser[] = new Array(count);
+  let next = 0;
+  // Password hashing (PBKDF2) dominates; 4 at a time keeps both cores busy without queueing.
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const email = `bench.${runTag}.${i}@example.test`;
+        const password = "bench password 123";
+        await api(base, "user.create", { email, password, name: `Bench ${i}` });
+        const login = await api(base, "user.login", { email, password });
+        const rtm = await api(base, "rtm.connect", {}, login.token);
+        users[i] = { id: login.user.id, token: login.token, wsToken: rtm.rtm.ws_token };
+      }
+    }),
+  );
+  return users;
+}
+
+async function main(): Promise<void> {
+  const specs = plan();
+  const runTag = Date.now().toString(36);
+  const startedAt = new Date().toISOString();
+  const needUsers = Math.max(USERS, ...specs.filter((s) => s.publish === "typing").map((s) => s.publishers));
+  log(`bench ${runTag}: ${specs.length} scenario(s); starting servers (our service via npm start, and the bare room)`);
+
+  const services: Service[] = [];
+  const cleanup = async () => {
+    await Promise.all(services.map((s) => s.stop()));
+  };
+  process.on("SIGINT", () => void cleanup().then(() => process.exit(130)));
+
+  const [ours, bare] = await Promise.all([
+    SIDES !== "bare"
+      ? startService({ name: "ours", command: "npm", args: (_p, ip) => ["start", "--", "--inspector-port", String(ip)], cwd: root })
+      : null,
+    SIDES !== "ours"
+      ? startService({
+          name: "bare",
+          command: "npx",
+          args: (p, ip) => ["wrangler", "dev", "-c", "bench/baseline/wrangler.toml", "--ip", "127.0.0.1", "--port", String(p), "--inspector-port", String(ip)],
+          cwd: root,
+        })
+      : null,
+  ]);
+  for (const s of [ours, bare]) if (s) services.push(s);
+
+  const results: ScenarioResult[] = [];
+  try {
+    let users: BenchUser[] = [];
+    if (ours) {
+      const t = performance.now();
+      users = await createUsers(ours.base, needUsers, runTag);
+      log(`created ${users.length} users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
+    const oursSide: Side | null = ours && {
+      kind: "ours",
+      service: ours,
+      users,
+      room: async (tag) => {
+        const owner = users[0]!;
+        const body = await api(ours.base, "channel.create", { channel_name: `bench ${tag}`, user_ids: users.slice(1).map((u) => u.id) }, owner.token);
+        const id = body.channel.id as number;
+        return { url: `${ours.base.replace(/^http/, "ws")}/rtm/ws/channel/${id}`, channelId: id, name: String(id) };
+      },
+    };
+    const bareSide: Side | null = bare && {
+      kind: "bare",
+      service: bare,
+      users: [],
+      room: async (tag) => ({ url: `${bare.base.replace(/^http/, "ws")}/room/bench-${tag}`, channelId: 0, name: `bench-${tag}` }),
+    };
+
+    // Warm-up (not reported): the first sockets and requests of a fresh wrangler dev compile code
+    // and open the databases; neither side should pay that inside a measurement.
+    const warmup: ScenarioSpec = { name: "warm-up", mode: "capacity", publish: "http", clients: 20, filters: 3, messages: 40, rate: 0, publishers: 8, concurrency: CONCURRENCY, barePublish: BARE_PUBLISH };
+    for (const side of [bareSide, oursSide]) if (side) await runScenario(warmup, side, `${runTag}-warm`, () => undefined);
+
+    for (const [i, spec] of specs.entries()) {
+      log(`\n[${i + 1}/${specs.length}] ${spec.name}: ${spec.messages} msgs, ${spec.rate ? `${spec.rate} msg/s` : "closed loop"}, ${spec.publishers} publishers`);
+      const rounds: Measurement[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        // One after the other, never at once: the two servers must not compete for the cores.
+        // The order alternates so that neither side always runs first.
+        const order = round % 2 === 0 ? [bareSide, oursSide] : [oursSide, bareSide];
+        for (const side of order) {
+          if (!side) continue;
+          const hooks = PROFILE === side.kind ? profileHooks(side.service, `${startedAt.replace(/[:.]/g, "-")}-${i}-${side.kind}`) : {};
+          rounds.push(await runScenario(spec, side, `${runTag}-${i}-${round}`, log, hooks));
+        }
+      }
+      const result: ScenarioResult = { spec, bare: best(spec, rounds, "bare"), ours: best(spec, rounds, "ours"), rounds };
+      results.push(result);
+      printScenario(result);
+    }
+  } finally {
+    await cleanup();
+  }
+
+  printTargets(results);
+  let commit = "";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root }).toString().trim();
+  } catch {
+    // not a git checkout
+  }
+  const out = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    commit,
+    args: Object.fromEntries(args),
+    machine: { cores: cpus().length, model: cpus()[0]?.model, loadavgAtEnd: loadavg(), node: process.version },
+    results,
+  };
+  mkdirSync(`${root}bench/results`, { recursive: true });
+  const file = `${root}bench/results/${startedAt.replace(/[:.]/g, "-")}.json`;
+  writeFileSync(file, JSON.stringify(out, null, 2));
+  log(`\nwrote ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
