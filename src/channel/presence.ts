@@ -24,13 +24,39 @@ function logFailure(msg: string, err: unknown): void {
 }
 
 /**
- * The channel's side of global presence: reports its connections to each user's UserRoom
- * (connect/disconnect per connection, and one batched renewal per user per interval from the
- * room's alarm), and keeps `members.online` equal to the user's global state, announcing changes
- * to the channel's sockets as `user.online` / `user.offline` (ephemeral: no seq).
+ * The channel's side of global presence: reports to each user's UserRoom one lease per user and
+ * room (opened by the user's first connection here, closed with the last one, renewed once per
+ * interval from the room's alarm), and keeps `members.online` equal to the user's global state,
+ * announcing changes to the channel's sockets as `user.online` / `user.offline` (no seq).
+ * A user's second, third, ... socket in a room costs no cross-object call at all.
  */
 export class ChannelPresence {
+  /** live authenticated connections per user here; rebuilt from the sockets after a wake-up */
+  private counts: Map<number, Set<string>> | null = null;
+
   constructor(private readonly h: ChannelPresenceHost) {}
+
+  private liveConns(): Map<number, Set<string>> {
+    if (!this.counts) {
+      this.counts = new Map();
+      for (const [, conn] of this.h.live()) {
+        const uid = conn.s.uid!;
+        const set = this.counts.get(uid) ?? new Set<string>();
+        set.add(conn.s.cid);
+        this.counts.set(uid, set);
+      }
+    }
+    return this.counts;
+  }
+
+  /**
+   * The lease id of a user's presence in this room: the connection id of the socket that opened
+   * it, kept in storage so it survives eviction; a fresh one per "first connection" so that a
+   * lease closed a moment ago (and remembered as gone by the UserRoom) is never reused.
+   */
+  private leaseId(uid: number): string | undefined {
+    return this.h.store.meta.get<string>(`lease:${uid}`);
+  }
 
   private roomKey(): string | null {
     const channel = this.h.store.channel();
@@ -52,6 +78,14 @@ export class ChannelPresence {
     const key = this.roomKey();
     const uid = s.uid;
     if (key === null || uid === null) return;
+    const live = this.liveConns();
+    const mine = live.get(uid) ?? new Set<string>();
+    mine.add(s.cid);
+    live.set(uid, mine);
+    const existing = this.leaseId(uid);
+    if (existing !== undefined && mine.size > 1) return; // the user's lease here is already open
+    const leaseId = existing ?? s.cid;
+    this.h.store.meta.set(`lease:${uid}`, leaseId);
     const holders = this.h.store.leaseHolders();
     if (!holders.includes(uid)) this.h.store.setLeaseHolders([...holders, uid]);
     if (this.h.store.leaseRenewAt() === 0) {
@@ -60,7 +94,7 @@ export class ChannelPresence {
       await this.h.armAt(at);
     }
     try {
-      this.apply(uid, await userRoom(this.h.env, uid).connectionOpened(uid, s.cid, key));
+      this.apply(uid, await userRoom(this.h.env, uid).connectionOpened(uid, leaseId, key));
     } catch (err) {
       logFailure("presence connect failed", err);
     }
@@ -69,11 +103,18 @@ export class ChannelPresence {
   async disconnected(s: Session): Promise<void> {
     const uid = s.uid;
     if (uid === null) return;
-    const live = this.liveByUser();
-    if (!live.has(uid)) this.h.store.setLeaseHolders(this.h.store.leaseHolders().filter((id) => id !== uid));
+    const live = this.liveConns();
+    const mine = live.get(uid);
+    mine?.delete(s.cid);
+    if (mine && mine.size > 0) return; // other sockets of the user keep the lease here
+    live.delete(uid);
+    const leaseId = this.leaseId(uid);
+    this.h.store.meta.delete(`lease:${uid}`);
+    this.h.store.setLeaseHolders(this.h.store.leaseHolders().filter((id) => id !== uid));
     if (live.size === 0 && this.h.store.leaseHolders().length === 0) this.h.store.setLeaseRenewAt(0);
+    if (leaseId === undefined) return;
     try {
-      this.apply(uid, await userRoom(this.h.env, uid).connectionClosed(uid, s.cid));
+      this.apply(uid, await userRoom(this.h.env, uid).connectionClosed(uid, leaseId));
     } catch (err) {
       logFailure("presence disconnect failed", err);
     }
@@ -92,13 +133,24 @@ export class ChannelPresence {
       },
       run: async (now) => {
         const key = this.roomKey();
+        this.counts = null; // recount from the sockets: drops any the runtime no longer lists
         const live = this.liveByUser();
         const users = new Set([...this.h.store.leaseHolders(), ...live.keys()]);
         this.h.store.setLeaseHolders([...live.keys()]);
         this.h.store.setLeaseRenewAt(live.size > 0 ? now + this.h.renewEveryMs : 0);
         if (key === null) return;
         const results = await Promise.allSettled(
-          [...users].map(async (uid) => this.apply(uid, await userRoom(this.h.env, uid).renewLeases(uid, key, live.get(uid) ?? []))),
+          [...users].map(async (uid) => {
+            const ids = live.get(uid);
+            let leaseId = this.leaseId(uid);
+            if (ids && leaseId === undefined) {
+              leaseId = ids[0]!;
+              this.h.store.meta.set(`lease:${uid}`, leaseId);
+            }
+            if (!ids) this.h.store.meta.delete(`lease:${uid}`);
+            const lease = ids && leaseId !== undefined ? [leaseId] : [];
+            this.apply(uid, await userRoom(this.h.env, uid).renewLeases(uid, key, lease));
+          }),
         );
         for (const r of results) if (r.status === "rejected") logFailure("lease renewal failed", r.reason);
       },

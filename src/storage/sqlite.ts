@@ -26,4 +26,8 @@ export class Meta {
   set(key: string, value: string | number): void {
     this.sql.exec("INSERT OR REPLACE INTO _meta (key, value) VALUES (?, ?)", key, value);
   }
+
+  delete(key: string): void {
+    this.sql.exec("DELETE FROM _meta WHERE key = ?", key);
+  }
 }

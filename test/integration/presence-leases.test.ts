@@ -1,0 +1,49 @@
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { api, channelSocket, userStub } from "../helpers/workerd";
+
+async function leases(userId: number): Promise<{ conn_id: string; room: string }[]> {
+  return runInDurableObject(userStub(userId), (_room, state) =>
+    state.storage.sql.exec<{ conn_id: string; room: string }>("SELECT conn_id, room FROM leases ORDER BY room").toArray(),
+  );
+}
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 3000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("presence leases per user and room", () => {
+  it("many sockets of one user in one room hold one lease; it goes with the last socket", async () => {
+    const alice = await api.newUser("Alice");
+    const channel = await api.newChannel(alice.token);
+    const sockets = [];
+    for (let i = 0; i < 5; i++) {
+      const s = await channelSocket(channel.id);
+      await s.auth(alice.wsToken);
+      sockets.push(s);
+    }
+    const held = await until(() => leases(alice.user.id), (l) => l.length === 1);
+    expect(held).toEqual([{ conn_id: expect.any(String), room: `channel:${channel.id}` }]);
+    for (const s of sockets.slice(0, 4)) s.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await leases(alice.user.id)).toHaveLength(1);
+    expect((await api.ok("user.info", {}, alice.token)).user.online_status).toBe(true);
+    sockets[4]!.close();
+    expect(await until(() => leases(alice.user.id), (l) => l.length === 0)).toEqual([]);
+    expect((await api.ok("user.info", {}, alice.token)).user.online_status).toBe(false);
+
+    // a quick reconnect opens a fresh lease (the closed one is remembered as gone)
+    const again = await channelSocket(channel.id);
+    await again.auth(alice.wsToken);
+    const reopened = await until(() => leases(alice.user.id), (l) => l.length === 1);
+    expect(reopened).toHaveLength(1);
+    expect(reopened[0]!.conn_id).not.toBe(held[0]!.conn_id);
+    expect((await api.ok("user.info", {}, alice.token)).user.online_status).toBe(true);
+    again.close();
+  });
+});
