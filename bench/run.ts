@@ -177,7 +177,7 @@ async function main(): Promise<void> {
 
   const [ours, bare] = await Promise.all([
     SIDES !== "bare"
-      ? startService({ name: "ours", command: "npm", args: (_p, ip) => ["start", "--", "--inspector-port", String(ip)], cwd: root })
+      ? startService({ name: "ours", command: "npm", args: (_p, ip) => ["start", "--", "--inspector-port", String(ip), ...(process.env.BENCH_OURS_ARGS ? process.env.BENCH_OURS_ARGS.split(" ") : [])], cwd: root })
       : null,
     SIDES !== "ours"
       ? startService({
