@@ -60,6 +60,11 @@ export class PendingStore {
       .map((r) => r.key);
   }
 
+  /** Moves every row of `kind` due at `now` to `until` (later only: coalescing stays intact). */
+  defer(kind: string, now: number, until: number): void {
+    this.sql.exec("UPDATE pending SET due = ? WHERE kind = ? AND due <= ?", until, kind, now);
+  }
+
   /** Drops rows of `kind` that are due (gates that have lapsed). */
   dropDue(kind: string, now: number): void {
     this.sql.exec("DELETE FROM pending WHERE kind = ? AND due <= ?", kind, now);
