@@ -85,11 +85,37 @@ export async function signToken(
     .sign(await hmacKey(key));
 }
 
+/**
+ * Tokens already verified, per signing key: a client's sockets (and a user's devices) share one
+ * ws_token, so a connect burst would otherwise repeat the same HMAC for every socket. Keyed by the
+ * whole token (signature included); expiry is checked again on every hit. Bounded, oldest first out.
+ */
+const verified = new WeakMap<Uint8Array, Map<string, Record<string, unknown>>>();
+const VERIFIED_MAX = 4096;
+
 export async function verifyToken<T extends TokenType>(
   token: string,
   typ: T,
   key: Uint8Array,
 ): Promise<T extends "access" ? AccessClaims : RtmClaims> {
+  let cache = verified.get(key);
+  if (!cache) verified.set(key, (cache = new Map()));
+  const hit = cache.get(token);
+  if (hit) {
+    if ((hit.exp as number) * 1000 <= Date.now()) {
+      cache.delete(token);
+      throw new TokenError("expired", "token expired");
+    }
+    if (hit.typ !== typ) throw new TokenError("invalid", "invalid token");
+    return hit as never;
+  }
+  const payload = await verifyUncached(token, typ, key);
+  if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(token, payload);
+  return payload as never;
+}
+
+async function verifyUncached(token: string, typ: TokenType, key: Uint8Array): Promise<Record<string, unknown>> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, await hmacKey(key), { algorithms: ["HS256"] }));
@@ -105,5 +131,5 @@ export async function verifyToken<T extends TokenType>(
   if (payload.typ !== typ || typeof userId !== "number" || !Number.isSafeInteger(userId) || typeof payload.exp !== "number") {
     throw new TokenError("invalid", "invalid token");
   }
-  return payload as never;
+  return payload;
 }

@@ -82,8 +82,8 @@ export class ChannelPresence {
     const mine = live.get(uid) ?? new Set<string>();
     mine.add(s.cid);
     live.set(uid, mine);
+    if (mine.size > 1) return; // the user's lease here is already open (the first socket opened it)
     const existing = this.leaseId(uid);
-    if (existing !== undefined && mine.size > 1) return; // the user's lease here is already open
     const leaseId = existing ?? s.cid;
     this.h.store.meta.set(`lease:${uid}`, leaseId);
     const holders = this.h.store.leaseHolders();

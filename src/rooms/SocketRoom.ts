@@ -120,24 +120,32 @@ export abstract class SocketRoom extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(session);
     this.conns.set(server, this.freshConn(session, now));
+    if (this.pendingAuth !== null) this.pendingAuth++;
     await this.armAt(session.ad);
     return new Response(null, { status: 101, webSocket: client });
   }
 
   /**
-   * Caps sockets that have not authenticated yet (each holds memory until its auth deadline).
-   * Counting is O(sockets), so it only runs once the room holds at least the cap in total.
+   * Sockets that have not authenticated yet (each holds memory until its auth deadline), capped
+   * per room. Counted in memory so an upgrade costs O(1), not a walk over every socket; null after
+   * a wake-up until the first upgrade recounts them.
    */
+  private pendingAuth: number | null = null;
+
   private tooManyPending(): boolean {
-    const cap = this.config.maxUnauthenticatedPerRoom;
-    const all = this.ctx.getWebSockets();
-    if (all.length < cap) return false;
-    let pending = 0;
-    for (const ws of all) {
-      const conn = this.conn(ws);
-      if (conn && !conn.closed && conn.s.uid === null && ++pending >= cap) return true;
+    if (this.pendingAuth === null) {
+      let pending = 0;
+      for (const ws of this.ctx.getWebSockets()) {
+        const conn = this.conn(ws);
+        if (conn && !conn.closed && conn.s.uid === null) pending++;
+      }
+      this.pendingAuth = pending;
     }
-    return false;
+    return this.pendingAuth >= this.config.maxUnauthenticatedPerRoom;
+  }
+
+  private settlePending(): void {
+    if (this.pendingAuth !== null && this.pendingAuth > 0) this.pendingAuth--;
   }
 
   private freshConn(s: Session, now: number): Conn {
@@ -259,6 +267,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
       conn.s.uid = claims.user_id;
       conn.s.name = claims.user_name;
       conn.s.ad = 0;
+      this.settlePending();
     }
     conn.s.exp = claims.exp * 1000;
     const now = this.clock.now();
@@ -300,6 +309,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
 
   /** Presence bookkeeping, and no alarm left behind once the last socket is gone. */
   private afterClose(conn: Conn): Promise<void> {
+    if (conn.s.uid === null) this.settlePending();
     return this.afterLifecycle(() => this.closed(conn));
   }
 
