@@ -159,17 +159,28 @@ export class ChannelStore {
       return this.storage.transactionSync(fn);
     } catch (err) {
       this.seqCache = null; // rolled back: the next seq() reads it again
+      this.channelCache = undefined;
       throw err;
     }
   }
 
   // --- channel --------------------------------------------------------------------------------
 
+  /**
+   * The channel row, read once and kept (every socket's auth and every presence change asks for
+   * it); each write below drops it, and so does a rolled-back transaction. Treat it as read-only.
+   */
+  private channelCache: ChannelRow | null | undefined = undefined;
+
   channel(): ChannelRow | null {
-    return this.sql.exec<ChannelRow>("SELECT * FROM channel LIMIT 1").toArray()[0] ?? null;
+    if (this.channelCache === undefined) {
+      this.channelCache = this.sql.exec<ChannelRow>("SELECT * FROM channel LIMIT 1").toArray()[0] ?? null;
+    }
+    return this.channelCache;
   }
 
   createChannel(row: Omit<ChannelRow, "removed">): void {
+    this.channelCache = undefined;
     this.sql.exec(
       "INSERT INTO channel (id, channel_name, created_by, created_on, last_active_on) VALUES (?, ?, ?, ?, ?)",
       row.id,
@@ -181,6 +192,7 @@ export class ChannelStore {
   }
 
   touchChannel(now: number): void {
+    this.channelCache = undefined;
     this.sql.exec("UPDATE channel SET last_active_on = ?", now);
   }
 
@@ -393,10 +405,12 @@ export class ChannelStore {
   }
 
   renameChannel(name: string): void {
+    this.channelCache = undefined;
     this.sql.exec("UPDATE channel SET channel_name = ?", name);
   }
 
   markRemoved(): void {
+    this.channelCache = undefined;
     this.sql.exec("UPDATE channel SET removed = 1");
   }
 
