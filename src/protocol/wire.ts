@@ -10,6 +10,17 @@ const Ts = z.number().int().describe("unix seconds");
 const UserId = z.number().int().positive();
 const ChannelId = z.number().int().positive();
 
+/** The seed's user (seeds/002: channel.create), used by the documents' examples. */
+const SEED_USER = {
+  id: 91010006,
+  email: "test1@test.com",
+  display_name: "test1@test.com",
+  has_avatar: false,
+  online_status: true,
+  last_active_on: "2019-10-17 16:42:29",
+  last_active_on_ts: 1571330549,
+};
+
 export const UserObject = z
   .object({
     id: UserId,
@@ -22,17 +33,7 @@ export const UserObject = z
   })
   .meta({
     id: "User",
-    examples: [
-      {
-        id: 91010006,
-        email: "test1@test.com",
-        display_name: "test1@test.com",
-        has_avatar: false,
-        online_status: true,
-        last_active_on: "2019-10-17 16:42:29",
-        last_active_on_ts: 1571330549,
-      },
-    ],
+    examples: [SEED_USER],
   });
 
 export const MemberObject = UserObject.extend({ user_role: z.number().int().describe("100 owner, 20 member") }).meta({
@@ -137,16 +138,7 @@ export const ChannelObject = z
         last_active_on_ts: 1571330611,
         latest_message: null,
         members: [
-          {
-            id: 91010006,
-            email: "test1@test.com",
-            display_name: "test1@test.com",
-            has_avatar: false,
-            online_status: true,
-            last_active_on: "2019-10-17 16:42:29",
-            last_active_on_ts: 1571330549,
-            user_role: 100,
-          },
+          { ...SEED_USER, user_role: 100 },
         ],
         channel_roots: [],
       },
