@@ -192,17 +192,19 @@ async function main(): Promise<void> {
 
   const results: ScenarioResult[] = [];
   try {
-    let users: BenchUser[] = [];
-    if (ours) {
-      const t = performance.now();
-      users = await createUsers(ours.base, needUsers, runTag);
-      log(`created ${users.length} users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    }
+    // Every room (scenario round) gets fresh users, so that no scenario inherits the previous ones'
+    // state: reused users would be members of every earlier channel, and each of their presence
+    // changes would reach all of those rooms, making a scenario's cost depend on what ran before.
+    let rooms = 0;
     const oursSide: Side | null = ours && {
       kind: "ours",
       service: ours,
-      users,
+      users: [],
       room: async (tag) => {
+        const t = performance.now();
+        const users = await createUsers(ours.base, needUsers, `${runTag}r${rooms++}`);
+        oursSide!.users = users;
+        log(`  ours: created ${users.length} fresh users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
         const owner = users[0]!;
         const body = await api(ours.base, "channel.create", { channel_name: `bench ${tag}`, user_ids: users.slice(1).map((u) => u.id) }, owner.token);
         const id = body.channel.id as number;
