@@ -5,7 +5,7 @@
  * Mirrors test/helpers/server.ts (which is tied to `npm start`).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort, stopGroup } from "../../test/helpers/processGroup.ts";
 import { cmdline, processTree } from "./proc.ts";
 
 export interface Service {
@@ -20,19 +20,6 @@ export interface Service {
   runtime: number[];
   output: () => string;
   stop: () => Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,24 +44,7 @@ export async function startService(opts: {
   proc.stderr!.on("data", (d) => (log += d));
   const base = `http://127.0.0.1:${port}`;
 
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-    try {
-      process.kill(-proc.pid!, "SIGTERM");
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-proc.pid!, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }, 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopGroup(proc);
 
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   for (;;) {

@@ -3,7 +3,7 @@
  * miniflare) on a free port, and stops it (the whole process group) again.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort, stopGroup } from "./processGroup";
 
 export interface RunningServer {
   base: string;
@@ -14,18 +14,7 @@ export interface RunningServer {
   stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function startServer(
   port?: number,
@@ -49,24 +38,7 @@ export async function startServer(
   proc.stderr!.on("data", (d) => (log += d));
   const base = `http://127.0.0.1:${chosen}`;
 
-  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-    try {
-      process.kill(-proc.pid!, signal);
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-proc.pid!, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }, 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = (signal: NodeJS.Signals = "SIGTERM") => stopGroup(proc, signal);
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
