@@ -164,10 +164,11 @@ export class ChannelPresence {
    */
   apply(userId: number, state: PresenceState, announce = true): void {
     const store = this.h.store;
-    if (state.v < store.presenceVersion(userId)) return;
+    const applied = store.presenceVersion(userId);
+    if (state.v < applied) return;
     const member = store.member(userId);
     if (!member) return;
-    store.setPresenceVersion(userId, state.v);
+    if (state.v > applied) store.setPresenceVersion(userId, state.v);
     if ((member.online === 1) === state.online) return;
     const at = state.at || member.last_active_on;
     store.setPresence(userId, state.online, at);

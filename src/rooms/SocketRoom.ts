@@ -15,6 +15,7 @@ import {
   successReply,
 } from "../protocol/envelope";
 import { type Matcher, compileFilters, matches } from "../protocol/filters";
+import { parseId } from "../protocol/ids";
 import { log, setLogLevel } from "../ops/log";
 import { Meta, migrate } from "../storage/sqlite";
 import { Clock } from "./clock";
@@ -22,8 +23,22 @@ import { CommandError } from "./errors";
 import { type DomainTimer, earliest, runDue } from "./timers";
 import { type Session, newSession, readSession } from "./session";
 
-/** Header through which the worker tells a room which id it serves (clients cannot reach it). */
-export const ROOM_ID_HEADER = "x-room-id";
+/**
+ * The id a socket upgrade was routed by: the worker validated `/rtm/ws/<kind>/<id>` and forwards
+ * the request untouched (copying it to add a header was a tenth of the worker's upgrade cost).
+ * Clients cannot reach a room except through that route.
+ */
+const ROUTED_ID = /\/rtm\/ws\/[^/]+\/([^/?#]+)(?:[?#]|$)/;
+
+function routedId(url: string): number | null {
+  const raw = ROUTED_ID.exec(url)?.[1];
+  if (raw === undefined) return null;
+  try {
+    return parseId(decodeURIComponent(raw)); // the router decoded it the same way
+  } catch {
+    return null;
+  }
+}
 
 /** In-memory view of one socket; rebuilt from the attachment after hibernation. */
 export interface Conn {
@@ -73,7 +88,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     // The runtime answers the exact ping frame itself, without waking a hibernating room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(AUTO_PING, PONG));
     migrate(ctx.storage, this.schema());
-    this.meta = new Meta(ctx.storage.sql);
+    this.meta = Meta.of(ctx.storage.sql);
   }
 
   // --- what a subclass provides ---------------------------------------------------------------
@@ -103,8 +118,8 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a websocket upgrade", { status: 426 });
     }
-    const roomId = Number(request.headers.get(ROOM_ID_HEADER));
-    if (Number.isSafeInteger(roomId) && roomId > 0) this.bind(roomId);
+    const roomId = routedId(request.url);
+    if (roomId !== null) this.bind(roomId);
     if (this.tooManyPending()) {
       return Response.json(
         { meta: { ok: false, error: "too many unauthenticated connections; retry shortly", code: "too_many_pending" } },
@@ -321,7 +336,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     }
     if (earliest(this.timers) === null) {
       this.meta.set("ping_check_at", 0);
-      await this.ctx.storage.deleteAlarm();
+      await this.setAlarm(null);
     }
     await this.reportStats(0, null);
   }
@@ -424,11 +439,27 @@ export abstract class SocketRoom extends DurableObject<Env> {
 
   // --- the one alarm --------------------------------------------------------------------------
 
+  /**
+   * When the alarm is set for, as this instance last set or read it (undefined: not known yet).
+   * Every upgrade and every auth asks; a storage read each time was a tenth of the connect path.
+   */
+  private alarmAt: number | null | undefined = undefined;
+
   /** Makes sure the alarm fires no later than `at` (call after scheduling a domain timer). */
   protected async armAt(at: number): Promise<void> {
     if (!Number.isFinite(at)) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+    if (this.alarmAt === undefined) {
+      const stored = await this.ctx.storage.getAlarm();
+      this.alarmAt ??= stored; // another armAt may have set it while we read
+    }
+    // Decided synchronously after the read, so two concurrent calls never leave the later time set.
+    if (this.alarmAt === null || at < this.alarmAt) await this.setAlarm(at);
+  }
+
+  private async setAlarm(at: number | null): Promise<void> {
+    this.alarmAt = at;
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
   }
 
   /** Time of the next ping check, scheduling one if none is pending. */
@@ -441,6 +472,8 @@ export abstract class SocketRoom extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    // The alarm that fired is no longer set; anything armAt sets while this runs is kept below.
+    this.alarmAt = null;
     const now = this.clock.now();
     const interval = this.config.pingIntervalMs;
     const checkAt = this.meta.get<number>("ping_check_at") ?? NEVER;
@@ -488,9 +521,10 @@ export abstract class SocketRoom extends DurableObject<Env> {
     const domain = earliest(this.timers);
     if (domain !== null) next = Math.min(next, domain);
 
-    const alarmAt = next === NEVER ? null : Math.max(next, now + 1);
-    if (alarmAt === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(alarmAt);
+    let alarmAt = next === NEVER ? null : Math.max(next, now + 1);
+    const armed = this.alarmAt; // set by armAt while this handler awaited
+    if (armed !== null && armed !== undefined && (alarmAt === null || armed < alarmAt)) alarmAt = armed;
+    await this.setAlarm(alarmAt);
     if (pingCheck) await this.reportStats(authed, alarmAt);
   }
 }

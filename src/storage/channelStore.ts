@@ -104,9 +104,11 @@ export type MemberRow = {
   last_active_on: number;
   user_role: number;
   online: number;
-  read_cursor: number;
   joined_on: number;
 };
+
+/** Columns of MemberRow (not read_cursor: the read cursor belongs to MessageStore's reads). */
+const MEMBER_COLUMNS = "user_id, email, display_name, has_avatar, last_active_on, user_role, online, joined_on";
 
 export type MessageRow = {
   id: number;
@@ -149,7 +151,7 @@ export class ChannelStore {
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
-    this.meta = new Meta(this.sql);
+    this.meta = Meta.of(this.sql);
     if (this.meta.get("epoch") === undefined) this.meta.set("epoch", crypto.randomUUID());
     this.seqAtOpen = this.seq();
   }
@@ -160,6 +162,8 @@ export class ChannelStore {
     } catch (err) {
       this.seqCache = null; // rolled back: the next seq() reads it again
       this.channelCache = undefined;
+      this.memberCache.clear();
+      this.meta.forget();
       throw err;
     }
   }
@@ -198,15 +202,27 @@ export class ChannelStore {
 
   // --- members --------------------------------------------------------------------------------
 
+  /**
+   * Member rows by user (null: not a member), read once each: every socket's auth and every post
+   * asks. Every write to a member below drops that user's entry; a rolled-back transaction drops all.
+   */
+  private readonly memberCache = new Map<number, MemberRow | null>();
+
   member(userId: number): MemberRow | null {
-    return this.sql.exec<MemberRow>("SELECT * FROM members WHERE user_id = ?", userId).toArray()[0] ?? null;
+    let row = this.memberCache.get(userId);
+    if (row === undefined) {
+      row = this.sql.exec<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE user_id = ?`, userId).toArray()[0] ?? null;
+      this.memberCache.set(userId, row);
+    }
+    return row;
   }
 
   members(): MemberRow[] {
-    return this.sql.exec<MemberRow>("SELECT * FROM members ORDER BY joined_on, user_id").toArray();
+    return this.sql.exec<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members ORDER BY joined_on, user_id`).toArray();
   }
 
   addMember(p: UserProfile, role: number, readCursor: number, now: number): void {
+    this.memberCache.delete(p.id);
     this.sql.exec(
       `INSERT INTO members (user_id, email, display_name, has_avatar, last_active_on, user_role, read_cursor, joined_on)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -397,10 +413,12 @@ export class ChannelStore {
   // --- membership, channel life and presence (issue 3) ----------------------------------------
 
   removeMember(userId: number): void {
+    this.memberCache.delete(userId);
     this.sql.exec("DELETE FROM members WHERE user_id = ?", userId);
   }
 
   setRole(userId: number, role: number): void {
+    this.memberCache.delete(userId);
     this.sql.exec("UPDATE members SET user_role = ? WHERE user_id = ?", role, userId);
   }
 
@@ -416,10 +434,11 @@ export class ChannelStore {
 
   /** The member's copy of the profile (members keep one so events need no directory lookup). */
   updateMemberProfile(p: UserProfile): MemberRow | null {
+    this.memberCache.delete(p.id);
     return (
       this.sql
         .exec<MemberRow>(
-          "UPDATE members SET email = ?, display_name = ?, has_avatar = ? WHERE user_id = ? RETURNING *",
+          `UPDATE members SET email = ?, display_name = ?, has_avatar = ? WHERE user_id = ? RETURNING ${MEMBER_COLUMNS}`,
           p.email,
           p.display_name,
           p.has_avatar ? 1 : 0,
@@ -430,6 +449,7 @@ export class ChannelStore {
   }
 
   setPresence(userId: number, online: boolean, at: number): void {
+    this.memberCache.delete(userId);
     this.sql.exec("UPDATE members SET online = ?, last_active_on = ? WHERE user_id = ?", online ? 1 : 0, at, userId);
   }
 

@@ -17,8 +17,10 @@ export class LeaseStore {
     );
   }
 
-  remove(connId: string): void {
-    this.sql.exec("DELETE FROM leases WHERE conn_id = ?", connId);
+  /** Drops the lease; answers the room that held it (null: there was none). */
+  remove(connId: string): string | null {
+    const row = this.sql.exec<{ room: string }>("DELETE FROM leases WHERE conn_id = ? RETURNING room", connId).toArray()[0];
+    return row?.room ?? null;
   }
 
   /**

@@ -71,14 +71,14 @@ export class UserPresence {
     if (this.gone.has(connId)) return this.state();
     this.leases.upsert(connId, room, now + this.h.ttlMs);
     await this.h.armAt(now + this.h.ttlMs);
-    return this.evaluate(now);
+    return this.evaluate(now, room);
   }
 
   async disconnect(connId: string): Promise<PresenceState> {
     const now = this.h.clock.now();
     this.gone.set(connId, now + this.h.ttlMs);
-    this.leases.remove(connId);
-    return this.evaluate(now);
+    const room = this.leases.remove(connId);
+    return this.evaluate(now, room ?? undefined);
   }
 
   /** A room's complete list of the user's live connections there. */
@@ -90,7 +90,7 @@ export class UserPresence {
       now + this.h.ttlMs,
     );
     if (connIds.length) await this.h.armAt(now + this.h.ttlMs);
-    return this.evaluate(now);
+    return this.evaluate(now, room);
   }
 
   /** Expires unrenewed leases and renews the stream's own (it is its own lease holder). */
@@ -106,7 +106,11 @@ export class UserPresence {
     };
   }
 
-  private async evaluate(now: number): Promise<PresenceState> {
+  /**
+   * Moves the state on when the count of live leases leaves or reaches zero. `caller` is the room
+   * whose call this answers: it applies the state it gets back, so the fan-out skips it.
+   */
+  private async evaluate(now: number, caller?: string): Promise<PresenceState> {
     const online = this.leases.countLive(now) > 0;
     const current = this.state();
     if (online === current.online) return current;
@@ -114,20 +118,21 @@ export class UserPresence {
     this.h.meta.set("presence_online", online ? 1 : 0);
     this.h.meta.set("presence_v", next.v);
     this.h.meta.set("presence_at", now);
-    await this.fanOut(next);
+    await this.fanOut(next, caller);
     return next;
   }
 
   /** user.online / user.offline go to the channel sockets of every channel of the user (SPEC §6). */
-  private async fanOut(s: PresenceState): Promise<void> {
+  private async fanOut(s: PresenceState, caller?: string): Promise<void> {
     const userId = this.h.userId();
     if (userId === undefined) return;
     const dir = new Directory(this.h.env.DB);
     try {
-      await dir.touchUser(userId, s.at);
-      const ids = await dir.channelIdsOf(userId);
+      const ids = await dir.touchAndChannelsOf(userId, s.at);
       const results = await Promise.allSettled(
-        ids.map((id) => channelRoom(this.h.env, id).presenceChanged(userId, s.online, s.v, s.at)),
+        ids
+          .filter((id) => `channel:${id}` !== caller)
+          .map((id) => channelRoom(this.h.env, id).presenceChanged(userId, s.online, s.v, s.at)),
       );
       for (const r of results) {
         if (r.status === "rejected") {

@@ -12,7 +12,6 @@ function member(user_id: number, user_role: number, joined_on: number): MemberRo
     last_active_on: 0,
     user_role,
     online: 0,
-    read_cursor: 0,
     joined_on,
   };
 }

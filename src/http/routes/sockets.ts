@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { parseId } from "../../protocol/ids";
-import { ROOM_ID_HEADER } from "../../rooms/SocketRoom";
 import { channelRoom, userRoom } from "../../rooms/stubs";
 import type { AppEnv } from "../context";
 import { ApiError } from "../errors";
@@ -21,11 +20,9 @@ export function socketRoutes() {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new ApiError(426, "upgrade_required", "expected a websocket upgrade", undefined, { Upgrade: "websocket" });
     }
-    const headers = new Headers(c.req.raw.headers);
-    headers.set(ROOM_ID_HEADER, String(id));
-    const forwarded = new Request(c.req.raw.url, { method: "GET", headers });
+    // Forwarded as is: the room reads its id from this same path (see SocketRoom.fetch).
     const stub = kind === "channel" ? channelRoom(c.env, id) : userRoom(c.env, id);
-    return stub.fetch(forwarded);
+    return stub.fetch(c.req.raw);
   });
 
   return app;

@@ -1,0 +1,85 @@
+/**
+ * The rooms keep what every socket's auth reads (member rows, `_meta` keys, the alarm time) in
+ * memory. These tests prove the memory never disagrees with SQLite in the ways a user would see:
+ * a rolled-back transaction, a membership change, concurrent alarm scheduling, an eviction.
+ */
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ChannelRoom } from "../../src/channel/ChannelRoom";
+import type { ChannelStore } from "../../src/storage/channelStore";
+import { alarmOf, api, channelSocket, channelStub } from "../helpers/workerd";
+
+type Internals = { store: ChannelStore; armAt(at: number): Promise<void> };
+const inside = (room: ChannelRoom) => room as unknown as Internals;
+
+describe("room caches agree with storage", () => {
+  it("a rolled-back transaction leaves the cached member, meta and seq as storage has them", async () => {
+    const alice = await api.newUser("Alice");
+    const bob = await api.newUser("Bob");
+    const channel = await api.newChannel(alice.token, [bob.user.id]);
+    const before = await runInDurableObject(channelStub(channel.id), (room: ChannelRoom) => {
+      const { store } = inside(room);
+      const seq = store.seq();
+      // warm every cache the transaction touches
+      expect(store.member(bob.user.id)).not.toBeNull();
+      store.meta.set("cache-probe", "kept");
+      expect(() =>
+        store.transaction(() => {
+          store.removeMember(bob.user.id);
+          store.meta.set("cache-probe", "rolled back");
+          store.appendEvent("test.rolled_back", {}, Date.now());
+          expect(store.member(bob.user.id)).toBeNull(); // seen inside the transaction
+          throw new Error("abort");
+        }),
+      ).toThrow("abort");
+      return { seq, after: store.seq(), member: store.member(bob.user.id)?.user_id, probe: store.meta.get("cache-probe") };
+    });
+    expect(before).toEqual({ seq: before.seq, after: before.seq, member: bob.user.id, probe: "kept" });
+
+    // and the member is still admitted over a real socket
+    const sock = await channelSocket(channel.id);
+    const ready = await sock.auth(bob.wsToken);
+    expect(ready.payload.seq).toBe(before.seq);
+    sock.close();
+  });
+
+  it("a member removed over HTTP is refused at once (4003), though their row was cached by an earlier auth", async () => {
+    const alice = await api.newUser("Alice");
+    const bob = await api.newUser("Bob");
+    const channel = await api.newChannel(alice.token, [bob.user.id]);
+    const first = await channelSocket(channel.id);
+    await first.auth(bob.wsToken);
+    await api.ok("channel.kick", { channel_id: channel.id, user_id: bob.user.id }, alice.token);
+    const again = await channelSocket(channel.id);
+    again.send({ command: "ws_auth", auth_token: bob.wsToken });
+    expect(await again.waitClose()).toEqual({ code: 4003, reason: "not a member of this channel" });
+  });
+
+  it("concurrent alarm requests leave the earliest time set, whatever order they finish in", async () => {
+    const alice = await api.newUser("Alice");
+    const channel = await api.newChannel(alice.token);
+    const stub = channelStub(channel.id);
+    await evictDurableObject(stub); // a fresh instance: the alarm time is not known in memory yet
+    const base = Date.now() + 60_000;
+    await runInDurableObject(stub, async (room: ChannelRoom) => {
+      await Promise.all([inside(room).armAt(base + 1_000), inside(room).armAt(base + 5_000)]);
+    });
+    expect(await alarmOf(stub)).toBe(base + 1_000);
+    await runInDurableObject(stub, async (room: ChannelRoom) => {
+      await Promise.all([inside(room).armAt(base + 9_000), inside(room).armAt(base + 500)]);
+    });
+    expect(await alarmOf(stub)).toBe(base + 500);
+  });
+
+  it("after an eviction the alarm time is read again, not assumed", async () => {
+    const alice = await api.newUser("Alice");
+    const channel = await api.newChannel(alice.token);
+    const stub = channelStub(channel.id);
+    const at = Date.now() + 120_000;
+    await runInDurableObject(stub, (room: ChannelRoom) => inside(room).armAt(at));
+    await evictDurableObject(stub);
+    // a later time must not replace the stored earlier one just because memory was wiped
+    await runInDurableObject(stub, (room: ChannelRoom) => inside(room).armAt(at + 60_000));
+    expect(await alarmOf(stub)).toBe(at);
+  });
+});
