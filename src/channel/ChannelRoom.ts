@@ -73,7 +73,7 @@ export class ChannelRoom extends SocketRoom {
       env,
       clock: this.clock,
       renewEveryMs: leaseTiming(this.config.pingIntervalMs).renewEveryMs,
-      live: () => this.live(),
+      live: (fresh) => this.live(fresh),
       broadcast: (frame) => this.broadcast(frame),
       armAt: (at) => this.armAt(at),
     });

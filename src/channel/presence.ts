@@ -14,7 +14,8 @@ export interface ChannelPresenceHost {
   env: Env;
   clock: Clock;
   renewEveryMs: number;
-  live(): Iterable<[WebSocket, Conn]>;
+  /** `fresh`: re-read the runtime's socket list first */
+  live(fresh?: boolean): Iterable<[WebSocket, Conn]>;
   broadcast(frame: OutFrame): number;
   armAt(at: number): Promise<void>;
 }
@@ -63,9 +64,9 @@ export class ChannelPresence {
     return channel ? `channel:${channel.id}` : null;
   }
 
-  private liveByUser(): Map<number, string[]> {
+  private liveByUser(fresh: boolean): Map<number, string[]> {
     const out = new Map<number, string[]>();
-    for (const [, conn] of this.h.live()) {
+    for (const [, conn] of this.h.live(fresh)) {
       const uid = conn.s.uid!;
       const list = out.get(uid) ?? [];
       list.push(conn.s.cid);
@@ -134,7 +135,7 @@ export class ChannelPresence {
       run: async (now) => {
         const key = this.roomKey();
         this.counts = null; // recount from the sockets: drops any the runtime no longer lists
-        const live = this.liveByUser();
+        const live = this.liveByUser(true);
         const users = new Set([...this.h.store.leaseHolders(), ...live.keys()]);
         this.h.store.setLeaseHolders([...live.keys()]);
         this.h.store.setLeaseRenewAt(live.size > 0 ? now + this.h.renewEveryMs : 0);

@@ -22,6 +22,7 @@ import { Clock } from "./clock";
 import { CommandError } from "./errors";
 import { type DomainTimer, earliest, runDue } from "./timers";
 import { type Session, newSession, readSession } from "./session";
+import { SocketIndex } from "./socketIndex";
 
 /**
  * The id a socket upgrade was routed by: the worker validated `/rtm/ws/<kind>/<id>` and forwards
@@ -42,6 +43,8 @@ function routedId(url: string): number | null {
 
 /** In-memory view of one socket; rebuilt from the attachment after hibernation. */
 export interface Conn {
+  /** the socket itself (a broadcast walks conns, not [socket, conn] pairs) */
+  readonly ws: WebSocket;
   s: Session;
   matcher: Matcher | null;
   /** token bucket (SPEC §6: burst COMMAND_BURST, refilled COMMAND_RATE_PER_SEC) */
@@ -65,7 +68,13 @@ export abstract class SocketRoom extends DurableObject<Env> {
   protected readonly config: Config;
   protected readonly meta: Meta;
   readonly clock = new Clock();
+  /** every socket's state, closed ones included (so a late close event is recognised as done) */
   private readonly conns = new WeakMap<WebSocket, Conn>();
+  /** the open ones, all and by user, for broadcasts */
+  private readonly index = new SocketIndex<Conn>(
+    () => this.ctx.getWebSockets(),
+    (ws) => this.conn(ws),
+  );
   private readonly limits: DecodeLimits;
   /**
    * Connection lifecycle work (presence fan-out, disarming) runs here, in order, without holding
@@ -134,8 +143,11 @@ export abstract class SocketRoom extends DurableObject<Env> {
     const session = newSession(now, this.config.authDeadlineMs);
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(session);
-    this.conns.set(server, this.freshConn(session, now));
+    const conn = this.freshConn(server, session, now);
+    this.conns.set(server, conn);
+    this.index.opened(server, conn);
     if (this.pendingAuth !== null) this.pendingAuth++;
+    this.socketDueBy(session.ad);
     await this.armAt(session.ad);
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -150,10 +162,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
   private tooManyPending(): boolean {
     if (this.pendingAuth === null) {
       let pending = 0;
-      for (const ws of this.ctx.getWebSockets()) {
-        const conn = this.conn(ws);
-        if (conn && !conn.closed && conn.s.uid === null) pending++;
-      }
+      for (const conn of this.index.open().values()) if (conn.s.uid === null) pending++;
       this.pendingAuth = pending;
     }
     return this.pendingAuth >= this.config.maxUnauthenticatedPerRoom;
@@ -163,9 +172,9 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (this.pendingAuth !== null && this.pendingAuth > 0) this.pendingAuth--;
   }
 
-  private freshConn(s: Session, now: number): Conn {
+  private freshConn(ws: WebSocket, s: Session, now: number): Conn {
     const matcher = compileFilters(s.filters);
-    return { s, matcher, tokens: this.config.commandBurst, refilled: now, queue: Promise.resolve(), closed: false };
+    return { ws, s, matcher, tokens: this.config.commandBurst, refilled: now, queue: Promise.resolve(), closed: false };
   }
 
   protected conn(ws: WebSocket): Conn | null {
@@ -173,7 +182,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (!conn) {
       const s = readSession(ws);
       if (!s) return null;
-      conn = this.freshConn(s, this.clock.now());
+      conn = this.freshConn(ws, s, this.clock.now());
       this.conns.set(ws, conn);
     }
     return conn;
@@ -283,8 +292,10 @@ export abstract class SocketRoom extends DurableObject<Env> {
       conn.s.name = claims.user_name;
       conn.s.ad = 0;
       this.settlePending();
+      this.index.authenticated(ws, conn);
     }
     conn.s.exp = claims.exp * 1000;
+    this.socketDueBy(conn.s.exp);
     const now = this.clock.now();
     const ready = buildEvent(
       "rtm.ready",
@@ -313,13 +324,18 @@ export abstract class SocketRoom extends DurableObject<Env> {
 
   protected async closeConn(ws: WebSocket, conn: Conn, code: number, reason: string): Promise<void> {
     if (conn.closed) return;
-    conn.closed = true;
+    this.markClosed(ws, conn);
     try {
       ws.close(code, reason);
     } catch {
       // already closing on the client's side; nothing to tell it
     }
     await this.afterClose(conn);
+  }
+
+  private markClosed(ws: WebSocket, conn: Conn): void {
+    conn.closed = true;
+    this.index.closed(ws, conn);
   }
 
   /** Presence bookkeeping, and no alarm left behind once the last socket is gone. */
@@ -330,10 +346,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
 
   private async closed(conn: Conn): Promise<void> {
     if (conn.s.uid !== null) await this.onDisconnected(conn.s);
-    for (const ws of this.ctx.getWebSockets()) {
-      const other = this.conn(ws);
-      if (other && !other.closed) return;
-    }
+    if (this.index.open().size > 0) return;
     if (earliest(this.timers) === null) {
       this.meta.set("ping_check_at", 0);
       await this.setAlarm(null);
@@ -361,7 +374,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number, _reason: string, _wasClean: boolean): Promise<void> {
     const conn = this.conn(ws);
     if (!conn || conn.closed) return;
-    conn.closed = true;
+    this.markClosed(ws, conn);
     try {
       // 1005/1006/1015 are reserved: they must never be sent in a close frame.
       ws.close(code === 1005 || code === 1006 || code === 1015 ? 1000 : code, "closed");
@@ -374,7 +387,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
   override async webSocketError(ws: WebSocket, _error: unknown): Promise<void> {
     const conn = this.conn(ws);
     if (!conn || conn.closed) return;
-    conn.closed = true;
+    this.markClosed(ws, conn);
     await this.afterClose(conn);
   }
 
@@ -389,11 +402,14 @@ export abstract class SocketRoom extends DurableObject<Env> {
     }
   }
 
-  /** Authenticated, open connections of this room. */
-  protected *live(): Generator<[WebSocket, Conn]> {
-    for (const ws of this.ctx.getWebSockets()) {
-      const conn = this.conn(ws);
-      if (conn && !conn.closed && conn.s.uid !== null) yield [ws, conn];
+  /**
+   * Authenticated, open connections of this room. `fresh`: re-read the runtime's list first (a
+   * socket can vanish without a close event when the runtime drops it).
+   */
+  protected *live(fresh = false): Generator<[WebSocket, Conn]> {
+    if (fresh) this.index.rebuild();
+    for (const [ws, conn] of this.index.open()) {
+      if (!conn.closed && conn.s.uid !== null) yield [ws, conn];
     }
   }
 
@@ -402,19 +418,19 @@ export abstract class SocketRoom extends DurableObject<Env> {
    * `only`/`except` pick sockets by user.
    */
   protected broadcast(frame: OutFrame, target: { only?: number; except?: number } = {}): number {
-    // The hot path (one pass per event over every socket): a plain loop instead of live()'s
-    // generator, and each distinct filter set matched once per event (identical filter lists
-    // share one interned Matcher, see compileFilters).
+    // The hot path (one pass per event over every socket): a plain loop over the in-memory index
+    // instead of live()'s generator, and each distinct filter set matched once per event
+    // (identical filter lists share one interned Matcher, see compileFilters).
     const { only, except } = target;
     const { event, text } = frame;
+    const targets = only !== undefined ? this.index.ofUser(only) : this.index.open();
+    if (targets === undefined) return 0;
     let verdicts: Map<Matcher, boolean> | null = null;
     let sent = 0;
-    for (const ws of this.ctx.getWebSockets()) {
-      const conn = this.conns.get(ws) ?? this.conn(ws);
-      if (!conn || conn.closed) continue;
+    for (const conn of targets.values()) {
+      if (conn.closed) continue;
       const uid = conn.s.uid;
       if (uid === null) continue;
-      if (only !== undefined && uid !== only) continue;
       if (except !== undefined && uid === except) continue;
       const matcher = conn.matcher;
       if (matcher !== null) {
@@ -426,7 +442,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
         }
         if (!pass) continue;
       }
-      this.safeSend(ws, text);
+      this.safeSend(conn.ws, text);
       sent++;
     }
     return sent;
@@ -471,24 +487,62 @@ export abstract class SocketRoom extends DurableObject<Env> {
     return next;
   }
 
+  /**
+   * Earliest auth deadline or token expiry among the sockets, as far as this instance knows
+   * (undefined after a wake-up: the next alarm walks the sockets to learn it). An alarm that fires
+   * for a domain timer (an unread slice every 25 ms on a busy channel) skips the walk over every
+   * socket when no socket deadline is due.
+   */
+  private socketDue: number | undefined = undefined;
+
+  private socketDueBy(at: number): void {
+    if (this.socketDue !== undefined) this.socketDue = Math.min(this.socketDue, at);
+  }
+
   override async alarm(): Promise<void> {
     // The alarm that fired is no longer set; anything armAt sets while this runs is kept below.
     this.alarmAt = null;
     const now = this.clock.now();
-    const interval = this.config.pingIntervalMs;
     const checkAt = this.meta.get<number>("ping_check_at") ?? NEVER;
     const pingCheck = now >= checkAt;
     let next = NEVER;
+    if (pingCheck || this.socketDue === undefined || now >= this.socketDue) {
+      next = await this.checkSockets(now, pingCheck, checkAt);
+    } else {
+      next = Math.min(this.socketDue, checkAt);
+    }
+
+    await runDue(this.timers, now);
+    const domain = earliest(this.timers);
+    if (domain !== null) next = Math.min(next, domain);
+
+    let alarmAt = next === NEVER ? null : Math.max(next, now + 1);
+    const armed = this.alarmAt; // set by armAt while this handler awaited
+    if (armed !== null && armed !== undefined && (alarmAt === null || armed < alarmAt)) alarmAt = armed;
+    await this.setAlarm(alarmAt);
+    if (pingCheck) await this.reportStats(this.authedCount, alarmAt);
+  }
+
+  /** authenticated sockets counted by the last walk (operator stats) */
+  private authedCount = 0;
+
+  /**
+   * Closes sockets past their auth deadline or token expiry and, on a ping check, silent ones
+   * (pinging those quiet for an interval). Answers when the sockets next need a look.
+   */
+  private async checkSockets(now: number, pingCheck: boolean, checkAt: number): Promise<number> {
+    const interval = this.config.pingIntervalMs;
+    let due = NEVER;
     let authed = 0;
     const pingFrame = pingCheck ? buildEvent("ping", {}, now).text : "";
-
-    for (const ws of this.ctx.getWebSockets()) {
-      const conn = this.conn(ws);
-      if (!conn || conn.closed) continue;
+    this.socketDue = NEVER; // sockets accepted or authenticated while this awaits lower it
+    this.index.rebuild(); // the runtime's list is the truth; memory is only a cache of it
+    for (const [ws, conn] of [...this.index.open()]) {
+      if (conn.closed) continue;
       const s = conn.s;
       if (s.uid === null) {
         if (now >= s.ad) await this.closeConn(ws, conn, CloseCode.AuthFailed, "authentication timeout");
-        else next = Math.min(next, s.ad);
+        else due = Math.min(due, s.ad);
         continue;
       }
       if (now >= s.exp) {
@@ -506,25 +560,17 @@ export abstract class SocketRoom extends DurableObject<Env> {
         if (silent >= interval) this.safeSend(ws, pingFrame);
       }
       authed++;
-      next = Math.min(next, s.exp);
+      due = Math.min(due, s.exp);
     }
+    this.socketDue = Math.min(this.socketDue ?? NEVER, due);
+    this.authedCount = authed;
 
-    if (authed > 0) {
-      const nextCheck = pingCheck || checkAt === NEVER ? now + interval : checkAt;
-      this.meta.set("ping_check_at", nextCheck);
-      next = Math.min(next, nextCheck);
-    } else {
+    if (authed === 0) {
       this.meta.set("ping_check_at", 0);
+      return due;
     }
-
-    await runDue(this.timers, now);
-    const domain = earliest(this.timers);
-    if (domain !== null) next = Math.min(next, domain);
-
-    let alarmAt = next === NEVER ? null : Math.max(next, now + 1);
-    const armed = this.alarmAt; // set by armAt while this handler awaited
-    if (armed !== null && armed !== undefined && (alarmAt === null || armed < alarmAt)) alarmAt = armed;
-    await this.setAlarm(alarmAt);
-    if (pingCheck) await this.reportStats(authed, alarmAt);
+    const nextCheck = pingCheck || checkAt === NEVER ? now + interval : checkAt;
+    this.meta.set("ping_check_at", nextCheck);
+    return Math.min(due, nextCheck);
   }
 }

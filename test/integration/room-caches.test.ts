@@ -7,7 +7,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChannelRoom } from "../../src/channel/ChannelRoom";
 import type { ChannelStore } from "../../src/storage/channelStore";
-import { alarmOf, api, channelSocket, channelStub } from "../helpers/workerd";
+import { advanceAndRunAlarm, alarmOf, api, channelSocket, channelStub } from "../helpers/workerd";
 
 type Internals = { store: ChannelStore; armAt(at: number): Promise<void> };
 const inside = (room: ChannelRoom) => room as unknown as Internals;
@@ -81,5 +81,30 @@ describe("room caches agree with storage", () => {
     // a later time must not replace the stored earlier one just because memory was wiped
     await runInDurableObject(stub, (room: ChannelRoom) => inside(room).armAt(at + 60_000));
     expect(await alarmOf(stub)).toBe(at);
+  });
+
+  it("an alarm that fires for an unread push still leaves the next one at a waiting socket's auth deadline", async () => {
+    const alice = await api.newUser("Alice");
+    const bob = await api.newUser("Bob");
+    const channel = await api.newChannel(alice.token, [bob.user.id]);
+    const stub = channelStub(channel.id);
+    const ws = await channelSocket(channel.id);
+    await ws.auth(alice.wsToken);
+    // a first alarm (an unread push) has the room learn its sockets' deadlines
+    await api.ok("chat.postmessage", { channel_id: channel.id, text: "makes bob's unread dirty" }, alice.token);
+    await advanceAndRunAlarm(stub, 1_100);
+    const lurker = await channelSocket(channel.id); // never authenticates: 10 s deadline
+    await api.ok("chat.postmessage", { channel_id: channel.id, text: "and again" }, alice.token);
+    const deadline = Date.now() + 1_100 + 10_000; // the room clock runs 1.1 s ahead
+    // the next unread push is due within a second: this alarm is for it, not for any socket
+    await advanceAndRunAlarm(stub, 1_100);
+    expect(lurker.closed).toBeNull();
+    const next = await alarmOf(stub);
+    expect(next).not.toBeNull();
+    expect(next!).toBeLessThanOrEqual(deadline);
+    await advanceAndRunAlarm(stub, 9_000);
+    expect(await lurker.waitClose()).toEqual({ code: 4001, reason: "authentication timeout" });
+    expect(ws.closed).toBeNull();
+    ws.close();
   });
 });
