@@ -226,6 +226,11 @@ async function main(): Promise<void> {
     for (const [i, spec] of specs.entries()) {
       log(`\n[${i + 1}/${specs.length}] ${spec.name}: ${spec.messages} msgs, ${spec.rate ? `${spec.rate} msg/s` : "closed loop"}, ${spec.publishers} publishers`);
       const rounds: Measurement[] = [];
+      // Our posts are HTTP; the bare room's baseline publishes over its sockets. A third run of the
+      // bare room publishing over HTTP (worker → RPC, as our posts travel) tells the runtime's cost
+      // of that path apart from our room's own.
+      const control = bareSide && oursSide && spec.mode === "latency" && spec.publish === "http" && spec.barePublish === "ws";
+      const controls: Measurement[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         // One after the other, never at once: the two servers must not compete for the cores.
         // The order alternates so that neither side always runs first.
@@ -235,8 +240,18 @@ async function main(): Promise<void> {
           const hooks = PROFILE === side.kind ? profileHooks(side.service, `${startedAt.replace(/[:.]/g, "-")}-${i}-${side.kind}`) : {};
           rounds.push(await runScenario(spec, side, `${runTag}-${i}-${round}`, log, hooks));
         }
+        if (control) {
+          log("  (control: the bare room again, published over HTTP)");
+          controls.push(await runScenario({ ...spec, barePublish: "http" }, bareSide, `${runTag}-${i}-${round}-http`, log));
+        }
       }
-      const result: ScenarioResult = { spec, bare: best(spec, rounds, "bare"), ours: best(spec, rounds, "ours"), rounds };
+      const result: ScenarioResult = {
+        spec,
+        bare: best(spec, rounds, "bare"),
+        ours: best(spec, rounds, "ours"),
+        rounds,
+        ...(control ? { bareHttp: best(spec, controls, "bare") } : {}),
+      };
       results.push(result);
       printScenario(result);
     }

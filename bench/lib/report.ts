@@ -10,6 +10,11 @@ export interface ScenarioResult {
   ours: Measurement | null;
   /** every measurement, when a scenario ran more than one round */
   rounds?: Measurement[];
+  /**
+   * Below capacity with HTTP posts: the bare room again, each message reaching it the way our posts
+   * do (HTTP → worker → RPC). Not a target: it shows what the runtime's HTTP path costs by itself.
+   */
+  bareHttp?: Measurement | null;
 }
 
 type Row = [label: string, get: (m: Measurement) => number, digits: number];
@@ -34,6 +39,8 @@ const ROWS: Row[] = [
   ["publish errors", (m) => m.publishErrors, 0],
   ["sockets closed by server", (m) => m.unexpectedCloses, 0],
   ["load generator CPU (cores)", (m) => m.publishClientCpu, 2],
+  ["load generator GC pauses ≥ 10 ms", (m) => m.clientGc?.long ?? Number.NaN, 0],
+  ["  longest (ms)", (m) => m.clientGc?.maxMs ?? Number.NaN, 1],
 ];
 
 const fmt = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : "-");
@@ -52,6 +59,13 @@ export function printScenario(r: ScenarioResult): void {
     const o = r.ours ? get(r.ours) : Number.NaN;
     const ratio = b > 0 && Number.isFinite(o) ? fmt(o / b, 2) : "";
     lines.push(`${label.padEnd(36)}${fmt(b, digits).padStart(12)}${fmt(o, digits).padStart(12)}${ratio.padStart(11)}`);
+  }
+  if (r.bareHttp && r.ours) {
+    const b = r.bareHttp;
+    lines.push(
+      `control: the bare room published over HTTP (like our posts): p50 ${fmt(b.latencyMs.p50, 1)} ms, p99 ${fmt(b.latencyMs.p99, 1)} ms, ` +
+        `room runtime ${fmt(b.runtimeCpuSec, 2)} s; ours / that: p99 ${fmt(r.ours.latencyMs.p99 / b.latencyMs.p99, 2)}, room runtime CPU ${fmt(r.ours.runtimeCpuSec / b.runtimeCpuSec, 2)}`,
+    );
   }
   if (r.ours?.filterSec) lines.push(`(ours: setting 3 filters on every socket took ${r.ours.filterSec.toFixed(2)} s, not in connect time)`);
   for (const m of [r.bare, r.ours]) {
@@ -105,6 +119,11 @@ export function printTargets(results: readonly ScenarioResult[]): TargetCheck[] 
   const lines = ["", "== targets (ratios ours/bare from the same run)"];
   for (const c of checks) {
     lines.push(`${c.holds ? "holds " : "MISSED"}  ${c.scenario.padEnd(44)} ${c.target.padEnd(36)} ${fmt(c.value, 2)}`);
+  }
+  for (const r of results) {
+    if (!r.bareHttp || !r.ours) continue;
+    const ratio = r.ours.latencyMs.p99 / r.bareHttp.latencyMs.p99;
+    lines.push(`info    ${r.spec.name.padEnd(44)} ${"p99 / bare published over HTTP".padEnd(36)} ${fmt(ratio, 2)}`);
   }
   console.log(lines.join("\n"));
   return checks;

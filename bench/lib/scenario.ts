@@ -4,6 +4,7 @@
  */
 import { AUTO_PING } from "../../src/protocol/envelope.ts";
 import { type Client, closeAll, marker, open, pool, request, sink } from "./clients.ts";
+import { type GcSummary, GcWatch } from "./gc.ts";
 import { RssSampler, cpuSeconds } from "./proc.ts";
 import type { Service } from "./server.ts";
 import { Tally } from "./tally.ts";
@@ -70,6 +71,10 @@ export interface Measurement {
   rssGrowthMb: number;
   connectClientCpu: number;
   publishClientCpu: number;
+  /** the load generator's own GC pauses while publishing and draining */
+  clientGc: GcSummary;
+  /** of the slowest messages (see `slowest`), how many were in flight during a client GC pause of 10 ms or more */
+  slowestDuringClientGc: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -238,6 +243,7 @@ export async function runScenario(
   const cpuBefore = cpuSeconds(service.workerd);
   const runtimeBefore = cpuSeconds(service.runtime);
   cpu0 = process.cpuUsage();
+  const gc = new GcWatch();
   t0 = performance.now();
   if (spec.rate === 0) {
     if (typing) throw new Error("typing is throttled per user: measure it below capacity (latency mode)");
@@ -273,6 +279,9 @@ export async function runScenario(
     await sleep(20);
   }
   const windowMs = Math.max(1, tally.lastRecv - tally.firstSend);
+  const clientGc = gc.stop();
+  const slowest = tally.slowest();
+  const slowestDuringClientGc = slowest.filter(([idx, ms]) => gc.pausedDuring(tally.sentAt(idx), tally.sentAt(idx) + ms)).length;
   const publishClientCpu = clientCpu(cpu0, performance.now() - t0);
   await sleep(300); // let the last sends' CPU land in /proc
   const serverCpuSec = cpuSeconds(service.workerd) - cpuBefore;
@@ -301,7 +310,7 @@ export async function runScenario(
     expected: tally.expected(),
     deliveriesPerSec: tally.received / (windowMs / 1000),
     latencyMs: tally.percentiles(),
-    slowest: tally.slowest(),
+    slowest,
     lost: tally.lost(),
     duplicates: tally.duplicates,
     outOfOrder: tally.outOfOrder,
@@ -315,9 +324,11 @@ export async function runScenario(
     rssGrowthMb: (peakRssKb - sampler.startKb) / 1024,
     connectClientCpu,
     publishClientCpu,
+    clientGc,
+    slowestDuringClientGc,
   };
   log(
-    `  ${side.kind}: ${m.deliveries}/${m.expected} deliveries, ${Math.round(m.deliveriesPerSec)}/s, p99 ${m.latencyMs.p99.toFixed(1)} ms, cpu ${serverCpuSec.toFixed(2)} s (${m.cpuUsPerDelivery.toFixed(1)} us/delivery; room runtime ${runtimeCpuSec.toFixed(2)} s, ${((runtimeCpuSec * 1e6) / Math.max(1, m.deliveries)).toFixed(1)} us/delivery)${spec.mode === "latency" ? `; slowest messages [idx, ms]: ${JSON.stringify(m.slowest)}` : ""}`,
+    `  ${side.kind}: ${m.deliveries}/${m.expected} deliveries, ${Math.round(m.deliveriesPerSec)}/s, p99 ${m.latencyMs.p99.toFixed(1)} ms, cpu ${serverCpuSec.toFixed(2)} s (${m.cpuUsPerDelivery.toFixed(1)} us/delivery; room runtime ${runtimeCpuSec.toFixed(2)} s, ${((runtimeCpuSec * 1e6) / Math.max(1, m.deliveries)).toFixed(1)} us/delivery)${spec.mode === "latency" ? `; slowest messages [idx, ms]: ${JSON.stringify(m.slowest)}, ${slowestDuringClientGc} of them during a client GC pause ≥ 10 ms (client GC: ${clientGc.count} pauses, max ${clientGc.maxMs.toFixed(1)} ms)` : ""}`,
   );
   // Give the room time to process the closes before the next scenario measures anything.
   await sleep(1500);

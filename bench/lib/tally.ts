@@ -105,6 +105,11 @@ export class Tally {
     return missing;
   }
 
+  /** When message idx was sent (performance.now()). */
+  sentAt(idx: number): number {
+    return this.sendTs[idx]!;
+  }
+
   /** The messages whose last delivery took longest: [idx, ms], slowest first. */
   slowest(count = 5): [number, number][] {
     return [...this.worstByIdx.entries()]
