@@ -33,7 +33,7 @@ export class UserRoom extends SocketRoom {
       clock: this.clock,
       ttlMs: leaseTiming(this.config.pingIntervalMs).ttlMs,
       userId: () => this.userId(),
-      ownConnIds: () => [...this.live()].map(([, conn]) => conn.s.cid),
+      ownConnIds: () => [...this.live(true)].map(([, conn]) => conn.s.cid), // fresh: the lease check must see what the runtime lists
       armAt: (at) => this.armAt(at),
     });
     this.timers.push(this.presence.timer());
