@@ -212,7 +212,6 @@ export class ChannelRoom extends SocketRoom {
       const message = messageObject(row, a.channel.id, [], [], parent);
       return { message, frame: this.store.appendEvent("chat.postMessage", { message }, now) };
     });
-    await this.committed();
     this.broadcast(frame);
     await this.messagePosted(a, message.id, parent);
     return ok({ message });
@@ -523,7 +522,6 @@ export class ChannelRoom extends SocketRoom {
           { user: memberUser(a.member), channel_id: a.channel.id },
           now,
         );
-        await this.committed();
         this.broadcast(frame, { except: userId });
         return;
       }

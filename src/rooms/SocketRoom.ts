@@ -448,17 +448,6 @@ export abstract class SocketRoom extends DurableObject<Env> {
     return sent;
   }
 
-  /**
-   * Resolves once this room's storage writes so far are durable. Frames sent while a write is
-   * pending are held by the runtime's output gate anyway (nothing leaves before the write it
-   * announces is durable); a broadcast sent after the commit instead of into the closed gate cost
-   * about 12 % less room CPU per delivery below capacity (docs/performance.md). Other events may
-   * run meanwhile: durable frames still go out in seq order (ChannelRoom.broadcast).
-   */
-  protected committed(): Promise<void> {
-    return this.ctx.storage.sync();
-  }
-
   /** Sends to one socket, through its filters. */
   protected sendFiltered(ws: WebSocket, conn: Conn, frame: OutFrame): void {
     if (matches(conn.matcher, frame.event)) this.safeSend(ws, frame.text);
