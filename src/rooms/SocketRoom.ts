@@ -502,6 +502,15 @@ export abstract class SocketRoom extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // The alarm that fired is no longer set; anything armAt sets while this runs is kept below.
     this.alarmAt = null;
+    try {
+      await this.runAlarm();
+    } catch (err) {
+      this.alarmAt = undefined; // the runtime schedules a retry: read the alarm again next time
+      throw err;
+    }
+  }
+
+  private async runAlarm(): Promise<void> {
     const now = this.clock.now();
     const checkAt = this.meta.get<number>("ping_check_at") ?? NEVER;
     const pingCheck = now >= checkAt;
