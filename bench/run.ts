@@ -7,7 +7,7 @@
  *   npm run bench -- --mode capacity --clients 2000 --filters 3
  *   npm run bench -- --mode latency --clients 500 --rate 20 --messages 300 --publish typing
  */
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { Profiler, summarize } from "./lib/profiler.ts";
@@ -36,6 +36,7 @@ if (args.has("help")) {
   [--publish http|typing] [--bare-publish ws|http] [--messages M] [--rate R (msg/s, 0 = closed loop)] [--publishers P]
   [--users U] [--concurrency C] [--side both|ours|bare] [--rounds R]
   [--profile ours|bare (CPU profile of that side while publishing; slows it, so ignore its ratios)]
+  [--perf ours|bare (Linux perf record of that side's runtime process, same phase)]
   [--profile-phase publish|connect]`);
   process.exit(0);
 }
@@ -46,6 +47,8 @@ const USERS = num("users", 60);
 /** The full suite is what the targets are judged on: three interleaved rounds per side, best of each. */
 const ROUNDS = num("rounds", args.get("suite") === "full" ? 3 : 1);
 const PROFILE = args.get("profile") as "ours" | "bare" | undefined;
+/** A native profile (Linux perf, cpu-clock with call graphs) of that side's runtime process. */
+const PERF = args.get("perf") as "ours" | "bare" | undefined;
 const PROFILE_PHASE = (args.get("profile-phase") ?? "publish") as "publish" | "connect";
 const SIDES = (args.get("side") ?? "both") as "both" | "ours" | "bare";
 
@@ -127,6 +130,28 @@ function profileHooks(service: Service, name: string): Hooks {
     const file = `${root}bench/results/${name}.cpuprofile`;
     writeFileSync(file, JSON.stringify(profile));
     console.log(`\n${summarize(profile)}\n(profile written to ${file}; open it in Chrome DevTools)`);
+  };
+  return PROFILE_PHASE === "connect" ? { beforeConnect: start, afterConnect: stop } : { beforePublish: start, afterDrain: stop };
+}
+
+/**
+ * Records the side's runtime workerd with `perf record` over the same phase as --profile: the
+ * native share (socket I/O, SQLite, the runtime's own bookkeeping) that a V8 profile cannot see.
+ */
+function perfHooks(service: Service, name: string): Hooks {
+  let rec: ChildProcess | null = null;
+  const file = `${root}bench/results/${name}.perf.data`;
+  const start = async () => {
+    mkdirSync(`${root}bench/results`, { recursive: true });
+    rec = spawn("perf", ["record", "-F", "1999", "-e", "cpu-clock", "-g", "-o", file, "-p", service.runtime.join(",")], { stdio: "ignore" });
+    await new Promise((r) => setTimeout(r, 300));
+  };
+  const stop = async () => {
+    if (!rec) return;
+    const done = new Promise((r) => rec!.once("exit", r));
+    rec.kill("SIGINT");
+    await done;
+    console.log(`(perf data written to ${file}; perf report -i ${file} --no-children --sort sym)`);
   };
   return PROFILE_PHASE === "connect" ? { beforeConnect: start, afterConnect: stop } : { beforePublish: start, afterDrain: stop };
 }
@@ -238,7 +263,8 @@ async function main(): Promise<void> {
         const order = round % 2 === 0 ? [bareSide, oursSide] : [oursSide, bareSide];
         for (const side of order) {
           if (!side) continue;
-          const hooks = PROFILE === side.kind ? profileHooks(side.service, `${startedAt.replace(/[:.]/g, "-")}-${i}-${side.kind}`) : {};
+          const name = `${startedAt.replace(/[:.]/g, "-")}-${i}-${side.kind}`;
+          const hooks = PROFILE === side.kind ? profileHooks(side.service, name) : PERF === side.kind ? perfHooks(side.service, name) : {};
           rounds.push(await runScenario(spec, side, `${runTag}-${i}-${round}`, log, hooks));
         }
         if (control) {
