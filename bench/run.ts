@@ -144,10 +144,14 @@ function perfHooks(service: Service, name: string): Hooks {
   const start = async () => {
     mkdirSync(`${root}bench/results`, { recursive: true });
     rec = spawn("perf", ["record", "-F", "1999", "-e", "cpu-clock", "-g", "-o", file, "-p", service.runtime.join(",")], { stdio: "ignore" });
+    rec.once("error", (err) => {
+      console.error(`--perf: cannot run perf (${err.message}); install Debian's linux-perf`);
+      rec = null;
+    });
     await new Promise((r) => setTimeout(r, 300));
   };
   const stop = async () => {
-    if (!rec) return;
+    if (!rec || rec.exitCode !== null) return;
     const done = new Promise((r) => rec!.once("exit", r));
     rec.kill("SIGINT");
     await done;
