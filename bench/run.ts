@@ -115,6 +115,11 @@ function best(spec: ScenarioSpec, rounds: readonly Measurement[], side: "bare" |
   return { ...chosen, connectSec: Math.min(...mine.map((m) => m.connectSec)) };
 }
 
+/** Runs start/stop around the phase --profile-phase names (connecting, or publishing until drained). */
+function inPhase(start: () => Promise<void>, stop: () => Promise<void>): Hooks {
+  return PROFILE_PHASE === "connect" ? { beforeConnect: start, afterConnect: stop } : { beforePublish: start, afterDrain: stop };
+}
+
 /** Profiles the worker's isolate from the first publish until the last delivery. */
 function profileHooks(service: Service, name: string): Hooks {
   let profiler: Profiler | null = null;
@@ -131,7 +136,7 @@ function profileHooks(service: Service, name: string): Hooks {
     writeFileSync(file, JSON.stringify(profile));
     console.log(`\n${summarize(profile)}\n(profile written to ${file}; open it in Chrome DevTools)`);
   };
-  return PROFILE_PHASE === "connect" ? { beforeConnect: start, afterConnect: stop } : { beforePublish: start, afterDrain: stop };
+  return inPhase(start, stop);
 }
 
 /**
@@ -157,7 +162,7 @@ function perfHooks(service: Service, name: string): Hooks {
     await done;
     console.log(`(perf data written to ${file}; perf report -i ${file} --no-children --sort sym)`);
   };
-  return PROFILE_PHASE === "connect" ? { beforeConnect: start, afterConnect: stop } : { beforePublish: start, afterDrain: stop };
+  return inPhase(start, stop);
 }
 
 function log(s: string): void {
