@@ -183,7 +183,9 @@ export class ChannelRoom extends SocketRoom {
     if (frames.length) await this.messagesArrived(null);
     const channel = this.channelObject(this.store.channel()!);
     await Promise.allSettled(
-      [input.owner, ...input.invitees].map((p) => userRoom(this.env, p.id).deliver("channel.create", { channel })),
+      [input.owner, ...input.invitees].map((p) =>
+        userRoom(this.env, p.id).membershipChanged(p.id, input.id, true, [{ event: "channel.create", payload: { channel } }]),
+      ),
     );
     return ok(channel);
   }
@@ -261,9 +263,10 @@ export class ChannelRoom extends SocketRoom {
     for (const frame of frames) this.broadcast(frame);
     await this.messagesArrived(null);
     const channel = this.channelObject(this.store.channel()!);
-    const stream = userRoom(this.env, target.id);
-    await stream.deliver("channel.create", { channel });
-    await stream.deliver("user_added.channel", { channel_id: channelId, user });
+    await userRoom(this.env, target.id).membershipChanged(target.id, channelId, true, [
+      { event: "channel.create", payload: { channel } },
+      { event: "user_added.channel", payload: { channel_id: channelId, user } },
+    ]);
     // A transition between the first read and the directory write reached no one here: catch up.
     await this.presence.sync([target.id], true);
     return ok(this.channelObject(this.store.channel()!));
@@ -317,7 +320,7 @@ export class ChannelRoom extends SocketRoom {
     }
     this.broadcast(updateFrame);
     await Promise.all(closing);
-    await userRoom(this.env, targetId).deliver("user_removed.channel", removed);
+    await userRoom(this.env, targetId).membershipChanged(targetId, channelId, false, [{ event: "user_removed.channel", payload: removed }]);
     await this.forgetUnread([targetId]);
     return ok(this.channelObject(this.store.channel()!));
   }
@@ -361,7 +364,11 @@ export class ChannelRoom extends SocketRoom {
     const closing: Promise<void>[] = [];
     for (const [ws, conn] of this.live()) closing.push(this.closeConn(ws, conn, CloseCode.ChannelRemoved, "channel removed"));
     await Promise.all(closing);
-    await Promise.allSettled(this.store.members().map((m) => userRoom(this.env, m.user_id).deliver("channel.remove", payload)));
+    await Promise.allSettled(
+      this.store
+        .members()
+        .map((m) => userRoom(this.env, m.user_id).membershipChanged(m.user_id, channel.id, false, [{ event: "channel.remove", payload }])),
+    );
     await this.forgetUnread(this.store.members().map((m) => m.user_id));
     return ok(null);
   }

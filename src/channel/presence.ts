@@ -170,7 +170,12 @@ export class ChannelPresence {
     const member = store.member(userId);
     if (!member) return;
     if (state.v > applied) store.setPresenceVersion(userId, state.v);
-    if ((member.online === 1) === state.online) return;
+    if ((member.online === 1) === state.online) {
+      // Same status, newer transition: a member row written from the directory's profile (which
+      // holds the login time) takes the user's last activity from the user room.
+      if (state.v > applied && state.at > member.last_active_on) store.setPresence(userId, state.online, state.at);
+      return;
+    }
     const at = state.at || member.last_active_on;
     store.setPresence(userId, state.online, at);
     const channel = store.channel();

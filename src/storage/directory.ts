@@ -149,14 +149,6 @@ export class Directory {
   }
 
   /** A presence transition: records the user's last activity and answers their channels, in one round trip. */
-  async touchAndChannelsOf(userId: number, now: number): Promise<number[]> {
-    const [, channels] = await this.db.batch<{ id: number }>([
-      this.db.prepare("UPDATE users SET last_active_on = ?2 WHERE id = ?1").bind(userId, now),
-      this.channelIdsQuery(userId),
-    ]);
-    return (channels?.results ?? []).map((r) => r.id);
-  }
-
   async setMembers(channelId: number, members: readonly { user_id: number; user_role: number }[]): Promise<void> {
     if (members.length === 0) return;
     await this.db.batch(

@@ -1,6 +1,7 @@
 /**
  * The user room's SQLite: presence leases (one per live connection anywhere, renewed by the room
- * holding it), unread counts per channel (summed for `total_unread_count`), and alerts.
+ * holding it), unread counts per channel (summed for `total_unread_count`), alerts, and the
+ * user's channels (whom presence transitions go to; see UserChannelStore).
  */
 export const USER_SCHEMA: readonly string[] = [
   `CREATE TABLE leases (
@@ -22,4 +23,5 @@ export const USER_SCHEMA: readonly string[] = [
      is_read INTEGER NOT NULL DEFAULT 0,
      created_on INTEGER NOT NULL
    );`,
+  `CREATE TABLE channels (channel_id INTEGER PRIMARY KEY);`,
 ];

@@ -7,6 +7,8 @@ import { CommandError } from "../rooms/errors";
 import type { Session } from "../rooms/session";
 import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
 import { channelRoom } from "../rooms/stubs";
+import { Directory } from "../storage/directory";
+import { UserChannelStore } from "../storage/userChannelStore";
 import { USER_SCHEMA } from "../storage/userStore";
 import { type PresenceState, SELF_ROOM, UserPresence, leaseTiming } from "./presence";
 import type { AlertInput, AlertObject } from "../channel/alerts";
@@ -16,6 +18,12 @@ import { AlertStore } from "../storage/alertStore";
 import { UnreadStore } from "../storage/unreadStore";
 import { ALERTS_PAGE, alertObject } from "./alerts";
 
+/** An event for the user's stream (no seq: SPEC §6). */
+export interface StreamEvent {
+  event: string;
+  payload: object;
+}
+
 /**
  * One user's own stream: events about the user rather than one channel (channels created or
  * removed for them, alerts, unread totals). Channel commands sent here are forwarded to the
@@ -23,9 +31,11 @@ import { ALERTS_PAGE, alertObject } from "./alerts";
  */
 export class UserRoom extends SocketRoom {
   private readonly presence: UserPresence;
+  private readonly channels: UserChannelStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.channels = new UserChannelStore(ctx.storage.sql, this.meta);
     this.presence = new UserPresence({
       sql: ctx.storage.sql,
       meta: this.meta,
@@ -35,6 +45,7 @@ export class UserRoom extends SocketRoom {
       userId: () => this.userId(),
       ownConnIds: () => [...this.live(true)].map(([, conn]) => conn.s.cid), // fresh: the lease check must see what the runtime lists
       armAt: (at) => this.armAt(at),
+      channelIds: () => this.channelIds(),
     });
     this.timers.push(this.presence.timer());
   }
@@ -76,14 +87,30 @@ export class UserRoom extends SocketRoom {
     if (!result.ok) throw new CommandError(result.error);
   }
 
-  /** Delivers a user-stream event (no seq: SPEC §6) to every socket of this stream. */
-  async deliver(event: string, payload: object): Promise<number> {
-    return this.broadcast(buildEvent(event, payload, this.clock.now()));
+  /** The user's channels; read from the directory once if this room never learnt the whole list. */
+  private async channelIds(): Promise<number[]> {
+    const userId = this.userId();
+    if (!this.channels.complete() && userId !== undefined) {
+      this.channels.markComplete(await new Directory(this.env.DB).channelIdsOf(userId));
+    }
+    return this.channels.ids();
   }
 
-  /** Whether the user has a live connection anywhere (global presence, issue 3). */
-  async online(): Promise<boolean> {
-    return this.presence.state().online;
+  /** `user.create`: a new user belongs to no channel, so the room's list is complete from the start. */
+  async created(userId: number): Promise<void> {
+    this.bind(userId);
+    if (!this.channels.complete()) this.channels.markComplete([]);
+  }
+
+  /**
+   * A channel room added the user (`member`) or removed them or the channel: keeps the list in
+   * step (after the directory's index, like it) and delivers the events about it on this stream.
+   */
+  async membershipChanged(userId: number, channelId: number, member: boolean, events: readonly StreamEvent[]): Promise<void> {
+    this.bind(userId);
+    if (member) this.channels.add(channelId);
+    else this.channels.remove(channelId);
+    for (const e of events) this.broadcast(buildEvent(e.event, e.payload, this.clock.now()));
   }
 
   // --- global presence (issue 3): leases of every connection of the user ---------------------------

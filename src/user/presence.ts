@@ -2,7 +2,6 @@ import type { Env } from "../env";
 import type { Clock } from "../rooms/clock";
 import { channelRoom } from "../rooms/stubs";
 import type { DomainTimer } from "../rooms/timers";
-import { Directory } from "../storage/directory";
 import { LeaseStore } from "../storage/leaseStore";
 import type { Meta } from "../storage/sqlite";
 
@@ -37,6 +36,8 @@ export interface UserPresenceHost {
   userId(): number | undefined;
   /** connection ids of the stream's own authenticated, open sockets */
   ownConnIds(): string[];
+  /** the user's channels (see UserChannelStore) */
+  channelIds(): Promise<number[]>;
   armAt(at: number): Promise<void>;
 }
 
@@ -122,13 +123,16 @@ export class UserPresence {
     return next;
   }
 
-  /** user.online / user.offline go to the channel sockets of every channel of the user (SPEC §6). */
+  /**
+   * user.online / user.offline go to the channel sockets of every channel of the user (SPEC §6).
+   * The transition's time is the user's last activity (`at`; the user routes show it as
+   * `last_active_on`), so nothing is written to the directory here.
+   */
   private async fanOut(s: PresenceState, caller?: string): Promise<void> {
     const userId = this.h.userId();
     if (userId === undefined) return;
-    const dir = new Directory(this.h.env.DB);
     try {
-      const ids = await dir.touchAndChannelsOf(userId, s.at);
+      const ids = await this.h.channelIds();
       const results = await Promise.allSettled(
         ids
           .filter((id) => `channel:${id}` !== caller)

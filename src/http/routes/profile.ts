@@ -1,10 +1,10 @@
 import { Hono } from "hono";
-import { userObject } from "../../protocol/objects";
-import { channelRoom, userRoom } from "../../rooms/stubs";
+import { channelRoom } from "../../rooms/stubs";
 import { Directory, profileOf } from "../../storage/directory";
 import { requireUser } from "../auth";
 import type { AppEnv } from "../context";
 import { ApiError, success } from "../errors";
+import { presentUser } from "../presentUser";
 import { readParams, validate } from "../params";
 import { ProfileSet } from "../schemas";
 import { writeRoute } from "./define";
@@ -29,8 +29,7 @@ export function profileRoutes() {
         console.error(JSON.stringify({ level: "error", msg: "profile fan-out failed", userId: profile.id, err: String(r.reason) }));
       }
     }
-    const online = await userRoom(c.env, profile.id).online();
-    return success(c, { user: userObject(profile, online) });
+    return success(c, { user: await presentUser(c.env, profile) });
   });
 
   return app;

@@ -8,6 +8,8 @@ import { userRoom } from "../../rooms/stubs";
 import { Directory, profileOf } from "../../storage/directory";
 import { requireUser } from "../auth";
 import { ipLimit } from "../ipLimit";
+import { presentUser } from "../presentUser";
+import { log } from "../../ops/log";
 import type { AppEnv } from "../context";
 import { ApiError, success } from "../errors";
 import { readParams, validate } from "../params";
@@ -25,6 +27,12 @@ export function userRoutes() {
     const hash = await hashPassword(p.password, loadConfig(c.env).pbkdf2Iterations);
     const user = await new Directory(c.env.DB).createUser(p.email, p.name, hash, Date.now());
     if (!user) throw new ApiError(409, "email_taken", "email is already registered", { email: "is already registered" });
+    try {
+      await userRoom(c.env, user.id).created(user.id); // so presence never needs to ask D1 for the user's channels
+    } catch (err) {
+      // Not fatal: the user room reads the list from the directory once instead.
+      log("warn", "user room setup failed", { user_id: user.id, err: String(err) });
+    }
     return success(c, { user: userObject(profileOf(user), false) });
   });
 
@@ -53,16 +61,14 @@ export function userRoutes() {
     if (throttle) await dir.clearThrottle(account);
     await dir.touchUser(user.id, now);
     const token = await signToken({ typ: "access", user_id: user.id }, config.accessTokenTtlSeconds, signingKey(c.env, config));
-    const online = await userRoom(c.env, user.id).online();
-    return success(c, { token, user: userObject({ ...profileOf(user), last_active_on: now }, online) });
+    return success(c, { token, user: await presentUser(c.env, { ...profileOf(user), last_active_on: now }) });
   });
 
   readRoute(app, "user.info", requireUser, async (c) => {
     await readParams(c); // no parameters, but a malformed body is still 400/413/415 (SPEC §2)
     const user = await new Directory(c.env.DB).userById(c.var.userId);
     if (!user) throw new ApiError(404, "user_not_found", "no such user");
-    const online = await userRoom(c.env, user.id).online();
-    return success(c, { user: userObject(profileOf(user), online) });
+    return success(c, { user: await presentUser(c.env, profileOf(user)) });
   });
 
   return app;
