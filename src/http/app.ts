@@ -10,7 +10,8 @@ import { chatRoutes } from "./routes/chat";
 import { docRoutes } from "./routes/docs";
 import { profileRoutes } from "./routes/profile";
 import { rtmRoutes } from "./routes/rtm";
-import { socketRoutes } from "./routes/sockets";
+import { fastUpgrade, socketRoutes } from "./routes/sockets";
+import type { Env } from "../env";
 import { systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
 import { actionRoutes } from "./routes/actions";
@@ -18,7 +19,15 @@ import { alertRoutes } from "./routes/alerts";
 import { lockRoutes } from "./routes/locks";
 import { messageRoutes } from "./routes/messages";
 
-/** The worker: the HTTP API under /api/v1 and websocket upgrades under /rtm/ws. */
+/** The worker: websocket upgrades take a short path to their room; everything else the router. */
+export function createWorker(): ExportedHandler<Env> {
+  const app = createApp();
+  return {
+    fetch: (request, env, ctx) => fastUpgrade(request, env) ?? app.fetch(request, env, ctx),
+  };
+}
+
+/** The router: the HTTP API under /api/v1 and websocket upgrades under /rtm/ws. */
 export function createApp() {
   const app = new Hono<AppEnv>();
   app.use("/api/*", cors());

@@ -51,16 +51,29 @@ export function isLoopback(ip: string): boolean {
   return ip.startsWith("127.") || ip === "::1" || ip.startsWith("::ffff:127.");
 }
 
+/** Verdicts already taken for a request (the upgrade fast path counts before the router), so none is counted twice. */
+const counted = new WeakMap<Request, number>();
+
+/**
+ * Counts a request against its address's window for `route`: 0 when allowed, else the seconds
+ * until the window resets. Requests with no address or from loopback are never counted.
+ */
+export function ipRetry(route: string, request: Request, env: AppEnv["Bindings"]): number {
+  const seen = counted.get(request);
+  if (seen !== undefined) return seen;
+  const ip = request.headers.get("cf-connecting-ip");
+  const retry = ip && !isLoopback(ip) ? hit(`${route}|${ip}`, loadConfig(env).ipLimitPerMinute, Date.now()) : 0;
+  counted.set(request, retry);
+  return retry;
+}
+
 export function ipLimit(route: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const ip = c.req.header("cf-connecting-ip");
-    if (ip && !isLoopback(ip)) {
-      const retry = hit(`${route}|${ip}`, loadConfig(c.env).ipLimitPerMinute, Date.now());
-      if (retry) {
-        throw new ApiError(429, "rate_limited", `too many ${route} requests from this address`, undefined, {
-          "Retry-After": String(retry),
-        });
-      }
+    const retry = ipRetry(route, c.req.raw, c.env);
+    if (retry) {
+      throw new ApiError(429, "rate_limited", `too many ${route} requests from this address`, undefined, {
+        "Retry-After": String(retry),
+      });
     }
     await next();
   });

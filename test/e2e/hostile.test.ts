@@ -60,6 +60,39 @@ describe("per-IP limits (SPEC §6: IP_LIMIT_PER_MINUTE, default 300 per IP and r
     expect(statuses.slice(0, 300).every((s) => s === 400)).toBe(true);
     expect(statuses[300]).toBe(429);
   });
+
+  it("well-formed upgrades (which skip the router) are counted too: 300 open, then 429 rate_limited", async () => {
+    const alice = await api.newUser("Alice");
+    const channel = await api.newChannel(alice.token, []);
+    const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+    const statuses: number[] = [];
+    let refusal = "";
+    const attempt = (): Promise<number> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(wsUrl(base, `/rtm/ws/channel/${channel.id}`), { headers: { "cf-connecting-ip": ip } });
+        ws.on("unexpected-response", (_req, res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => (body += d.toString()));
+          res.on("end", () => {
+            refusal = body;
+            resolve(res.statusCode ?? 0);
+            ws.terminate();
+          });
+        });
+        ws.on("open", () => {
+          resolve(101);
+          ws.terminate();
+        });
+        ws.on("error", () => resolve(-1));
+      });
+    for (let i = 0; i < 301; i++) {
+      statuses.push(await attempt());
+      tried("upgrade flood (well-formed)");
+    }
+    expect(statuses.slice(0, 300).every((s) => s === 101)).toBe(true);
+    expect(statuses[300]).toBe(429);
+    expect(JSON.parse(refusal).meta).toMatchObject({ ok: false, code: "rate_limited" });
+  });
 });
 
 describe("flooding a socket", () => {

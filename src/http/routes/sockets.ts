@@ -1,9 +1,10 @@
 import { Hono } from "hono";
+import type { Env } from "../../env";
 import { parseId } from "../../protocol/ids";
 import { channelRoom, userRoom } from "../../rooms/stubs";
 import type { AppEnv } from "../context";
 import { ApiError } from "../errors";
-import { ipLimit } from "../ipLimit";
+import { ipLimit, ipRetry } from "../ipLimit";
 
 /**
  * Websocket upgrades: forwarded untouched to the room that owns the socket (the worker never
@@ -17,13 +18,37 @@ export function socketRoutes() {
     if (kind !== "channel" && kind !== "user") throw new ApiError(404, "not_found", "no such route");
     const id = parseId(c.req.param("id"));
     if (id === null) throw new ApiError(400, "invalid_id", `${kind} id must be a positive integer`);
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    if (!isUpgrade(c.req.raw)) {
       throw new ApiError(426, "upgrade_required", "expected a websocket upgrade", undefined, { Upgrade: "websocket" });
     }
-    // Forwarded as is: the room reads its id from this same path (see SocketRoom.fetch).
-    const stub = kind === "channel" ? channelRoom(c.env, id) : userRoom(c.env, id);
-    return stub.fetch(c.req.raw);
+    return forward(c.env, kind, id, c.req.raw);
   });
 
   return app;
+}
+
+const SOCKET_PATH = /^\/rtm\/ws\/(channel|user)\/([^/]+)$/;
+
+function isUpgrade(request: Request): boolean {
+  return request.headers.get("upgrade")?.toLowerCase() === "websocket";
+}
+
+function forward(env: Env, kind: "channel" | "user", id: number, request: Request): Promise<Response> {
+  // Forwarded as is: the room reads its id from this same path (see SocketRoom.fetch).
+  const stub = kind === "channel" ? channelRoom(env, id) : userRoom(env, id);
+  return stub.fetch(request);
+}
+
+/**
+ * The worker's most frequent request, every connect of every client, without the router: a
+ * well-formed upgrade within its address's limit goes straight to its room. Anything else (null)
+ * takes the route above, which answers it as always (404, 400, 426, 429); an address already
+ * counted here is not counted again there.
+ */
+export function fastUpgrade(request: Request, env: Env): Promise<Response> | null {
+  if (request.method !== "GET" || !isUpgrade(request)) return null;
+  const match = SOCKET_PATH.exec(new URL(request.url).pathname);
+  const id = match ? parseId(match[2]) : null;
+  if (id === null || ipRetry("upgrade", request, env) !== 0) return null;
+  return forward(env, match![1] as "channel" | "user", id, request);
 }
