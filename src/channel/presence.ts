@@ -87,8 +87,6 @@ export class ChannelPresence {
     const existing = this.leaseId(uid);
     const leaseId = existing ?? s.cid;
     this.h.store.meta.set(`lease:${uid}`, leaseId);
-    const holders = this.h.store.leaseHolders();
-    if (!holders.includes(uid)) this.h.store.setLeaseHolders([...holders, uid]);
     if (this.h.store.leaseRenewAt() === 0) {
       const at = this.h.clock.now() + this.h.renewEveryMs;
       this.h.store.setLeaseRenewAt(at);
@@ -111,7 +109,6 @@ export class ChannelPresence {
     live.delete(uid);
     const leaseId = this.leaseId(uid);
     this.h.store.meta.delete(`lease:${uid}`);
-    this.h.store.setLeaseHolders(this.h.store.leaseHolders().filter((id) => id !== uid));
     if (live.size === 0 && this.h.store.leaseHolders().length === 0) this.h.store.setLeaseRenewAt(0);
     if (leaseId === undefined) return;
     try {
@@ -136,8 +133,8 @@ export class ChannelPresence {
         const key = this.roomKey();
         this.counts = null; // recount from the sockets: drops any the runtime no longer lists
         const live = this.liveByUser(true);
+        // Afterwards the holders (users with a lease id) are exactly the live users: see below.
         const users = new Set([...this.h.store.leaseHolders(), ...live.keys()]);
-        this.h.store.setLeaseHolders([...live.keys()]);
         this.h.store.setLeaseRenewAt(live.size > 0 ? now + this.h.renewEveryMs : 0);
         if (key === null) return;
         const results = await Promise.allSettled(

@@ -85,6 +85,8 @@ export const CHANNEL_SCHEMA: readonly string[] = [
      due INTEGER NOT NULL,
      PRIMARY KEY (kind, key)
    );`,
+  // Lease holders are the users with a `lease:<uid>` key; the list that repeated them is gone.
+  `DELETE FROM _meta WHERE key = 'lease_holders';`,
 ];
 
 export type ChannelRow = {
@@ -462,14 +464,15 @@ export class ChannelStore {
     this.meta.set(`presence_v:${userId}`, v);
   }
 
-  /** Users whose connections here this room has reported to their UserRoom (lease holders). */
+  /**
+   * Users whose connections here this room has reported to their UserRoom (lease holders): those
+   * with a lease id (`lease:<uid>`), so opening or closing a lease is one write.
+   */
   leaseHolders(): number[] {
-    const raw = this.meta.get<string>("lease_holders");
-    return raw ? (JSON.parse(raw) as number[]) : [];
-  }
-
-  setLeaseHolders(userIds: readonly number[]): void {
-    this.meta.set("lease_holders", JSON.stringify(userIds));
+    return this.sql
+      .exec<{ key: string }>("SELECT key FROM _meta WHERE key >= 'lease:' AND key < 'lease;'")
+      .toArray()
+      .map((r) => Number(r.key.slice("lease:".length)));
   }
 
   /** Next lease renewal (ms, room clock); 0 when none is scheduled. */
