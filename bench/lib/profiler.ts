@@ -94,8 +94,13 @@ export function summarize(profile: CpuProfile, top = 25): string {
   const total = new Map<string, number>();
   let sampled = 0;
   let idle = 0;
+  // Every sample weighs the typical interval. Weighing each by the gap to the next one, as before,
+  // let a function sampled just before the isolate went quiet take the whole quiet time (workerd
+  // samples about every 3 ms while busy and takes few samples in between): in one connect profile,
+  // zod's parse showed 17 % by gaps and 1.6 % by samples.
+  const gaps = profile.timeDeltas.slice(1).filter((d) => d > 0).sort((a, b) => a - b);
+  const dt = (gaps[gaps.length >> 1] ?? 0) / 1000;
   for (let i = 0; i < profile.samples.length; i++) {
-    const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000; // a sample's time is the delta to the next one
     const node = byId.get(profile.samples[i]!);
     if (!node) continue;
     sampled += dt;
@@ -118,7 +123,7 @@ export function summarize(profile: CpuProfile, top = 25): string {
       .slice(0, top)
       .map(([k, ms]) => `${ms.toFixed(0).padStart(8)} ms ${((100 * ms) / Math.max(busy, 1e-9)).toFixed(1).padStart(6)}%  ${k}`);
   return [
-    `profile: ${sampled.toFixed(0)} ms sampled, ${busy.toFixed(0)} ms not idle ((program) is the runtime's own native work; % of not idle)`,
+    `profile: ${profile.samples.length} samples (${sampled.toFixed(0)} ms at the median interval), ${busy.toFixed(0)} ms not idle ((program) is the runtime's own native work; % of not idle samples)`,
     "-- self time",
     ...rows(self),
     "-- total time (inclusive)",
