@@ -39,22 +39,8 @@ describe("per-IP limits (SPEC §6: IP_LIMIT_PER_MINUTE, default 300 per IP and r
   it("websocket upgrades from one address are limited the same way", async () => {
     const ip = `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
     const statuses: number[] = [];
-    const attempt = (): Promise<number> =>
-      new Promise((resolve) => {
-        const ws = new WebSocket(wsUrl(base, "/rtm/ws/channel/not-a-number"), { headers: { "cf-connecting-ip": ip } });
-        ws.on("unexpected-response", (_req, res) => {
-          resolve(res.statusCode ?? 0);
-          res.resume();
-          ws.terminate();
-        });
-        ws.on("open", () => {
-          resolve(101);
-          ws.terminate();
-        });
-        ws.on("error", () => resolve(-1));
-      });
     for (let i = 0; i < 301; i++) {
-      statuses.push(await attempt());
+      statuses.push((await upgradeFrom("/rtm/ws/channel/not-a-number", ip)).status);
       tried("upgrade flood");
     }
     expect(statuses.slice(0, 300).every((s) => s === 400)).toBe(true);
@@ -66,34 +52,37 @@ describe("per-IP limits (SPEC §6: IP_LIMIT_PER_MINUTE, default 300 per IP and r
     const channel = await api.newChannel(alice.token, []);
     const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
     const statuses: number[] = [];
-    let refusal = "";
-    const attempt = (): Promise<number> =>
-      new Promise((resolve) => {
-        const ws = new WebSocket(wsUrl(base, `/rtm/ws/channel/${channel.id}`), { headers: { "cf-connecting-ip": ip } });
-        ws.on("unexpected-response", (_req, res) => {
-          let body = "";
-          res.on("data", (d: Buffer) => (body += d.toString()));
-          res.on("end", () => {
-            refusal = body;
-            resolve(res.statusCode ?? 0);
-            ws.terminate();
-          });
-        });
-        ws.on("open", () => {
-          resolve(101);
-          ws.terminate();
-        });
-        ws.on("error", () => resolve(-1));
-      });
+    let last = { status: 0, body: "" };
     for (let i = 0; i < 301; i++) {
-      statuses.push(await attempt());
+      last = await upgradeFrom(`/rtm/ws/channel/${channel.id}`, ip);
+      statuses.push(last.status);
       tried("upgrade flood (well-formed)");
     }
     expect(statuses.slice(0, 300).every((s) => s === 101)).toBe(true);
     expect(statuses[300]).toBe(429);
-    expect(JSON.parse(refusal).meta).toMatchObject({ ok: false, code: "rate_limited" });
+    expect(JSON.parse(last.body).meta).toMatchObject({ ok: false, code: "rate_limited" });
   });
 });
+
+/** One upgrade attempt from `ip`: 101 (then closed at once), the refusal's status and body, or -1. */
+function upgradeFrom(path: string, ip: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(wsUrl(base, path), { headers: { "cf-connecting-ip": ip } });
+    ws.on("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => {
+        resolve({ status: res.statusCode ?? 0, body });
+        ws.terminate();
+      });
+    });
+    ws.on("open", () => {
+      resolve({ status: 101, body: "" });
+      ws.terminate();
+    });
+    ws.on("error", () => resolve({ status: -1, body: "" }));
+  });
+}
 
 describe("flooding a socket", () => {
   it("a sustained command flood closes 4029; single excess typing events are just dropped", async () => {
