@@ -134,21 +134,17 @@ export class Directory {
     return row ? { removed: row.removed === 1 } : null;
   }
 
-  private channelIdsQuery(userId: number): D1PreparedStatement {
-    return this.db
+  async channelIdsOf(userId: number): Promise<number[]> {
+    const { results } = await this.db
       .prepare(
         `SELECT m.channel_id AS id FROM memberships m JOIN channels c ON c.id = m.channel_id
          WHERE m.user_id = ?1 AND c.removed = 0 ORDER BY m.channel_id`,
       )
-      .bind(userId);
-  }
-
-  async channelIdsOf(userId: number): Promise<number[]> {
-    const { results } = await this.channelIdsQuery(userId).all<{ id: number }>();
+      .bind(userId)
+      .all<{ id: number }>();
     return results.map((r) => r.id);
   }
 
-  /** A presence transition: records the user's last activity and answers their channels, in one round trip. */
   async setMembers(channelId: number, members: readonly { user_id: number; user_role: number }[]): Promise<void> {
     if (members.length === 0) return;
     await this.db.batch(
