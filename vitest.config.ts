@@ -1,11 +1,15 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { buildDemo } from "./demo/build.ts";
 
 /**
  * Three layers (STYLE.md): pure units in Node, integration inside workerd through the real
  * entry point, and e2e with real `ws` clients against `npm start` (the README's command).
  */
 export default defineConfig(async () => {
+  // The worker imports the demo it serves (src/generated/demo.ts): build it even when vitest is
+  // run directly rather than through `npm test`.
+  buildDemo();
   const migrations = await readD1Migrations("./migrations");
   return {
     test: {

@@ -1,5 +1,5 @@
 /**
- * The demo web app (served by the worker's static assets from public/): everything goes through
+ * The demo web app (bundled into the worker by demo/build.ts, served at /): everything goes through
  * the client library in src/client. Plain DOM, no framework; state below, render functions after.
  */
 import { ApiCallError, RealtimeClient, type RtmSocket, type Status } from "../src/client";

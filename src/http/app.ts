@@ -7,6 +7,7 @@ import { ApiError, errorResponse } from "./errors";
 import { requestLog } from "./requestLog";
 import { channelRoutes } from "./routes/channels";
 import { chatRoutes } from "./routes/chat";
+import { demoRoutes } from "./routes/demo";
 import { docRoutes } from "./routes/docs";
 import { profileRoutes } from "./routes/profile";
 import { rtmRoutes } from "./routes/rtm";
@@ -27,7 +28,7 @@ export function createWorker(): ExportedHandler<Env> {
   };
 }
 
-/** The router: the HTTP API under /api/v1 and websocket upgrades under /rtm/ws. */
+/** The router: the HTTP API under /api/v1, websocket upgrades under /rtm/ws, and the demo app at /. */
 export function createApp() {
   const app = new Hono<AppEnv>();
   app.use("/api/*", cors());
@@ -45,6 +46,7 @@ export function createApp() {
   app.route("/", alertRoutes());
   app.route("/", actionRoutes());
   app.route("/", lockRoutes());
+  app.route("/", demoRoutes());
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", "no such route")));
   app.onError((err, c) => {
