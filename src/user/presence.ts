@@ -71,8 +71,12 @@ export class UserPresence {
     const now = this.h.clock.now();
     if (this.gone.has(connId)) return this.state();
     this.leases.upsert(connId, room, now + this.h.ttlMs);
+    // The lease just written is live, so the user is online: no count needed, and the transition
+    // is written in the same turn (one commit) as the lease.
+    const next = this.transition(true, now);
     await this.h.armAt(now + this.h.ttlMs);
-    return this.evaluate(now, room);
+    if (next) await this.fanOut(next, room);
+    return next ?? this.state();
   }
 
   async disconnect(connId: string): Promise<PresenceState> {
@@ -112,14 +116,20 @@ export class UserPresence {
    * whose call this answers: it applies the state it gets back, so the fan-out skips it.
    */
   private async evaluate(now: number, caller?: string): Promise<PresenceState> {
-    const online = this.leases.countLive(now) > 0;
+    const next = this.transition(this.leases.countLive(now) > 0, now);
+    if (!next) return this.state();
+    await this.fanOut(next, caller);
+    return next;
+  }
+
+  /** Writes the new state if `online` differs from the current one; null when it does not. */
+  private transition(online: boolean, now: number): PresenceState | null {
     const current = this.state();
-    if (online === current.online) return current;
+    if (online === current.online) return null;
     const next: PresenceState = { online, v: current.v + 1, at: now };
     this.h.meta.set("presence_online", online ? 1 : 0);
     this.h.meta.set("presence_v", next.v);
     this.h.meta.set("presence_at", now);
-    await this.fanOut(next, caller);
     return next;
   }
 
