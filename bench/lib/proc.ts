@@ -115,3 +115,16 @@ export class RssSampler {
     return this.peakKb;
   }
 }
+
+/**
+ * CPU seconds the whole machine has been busy (all CPUs, every process: /proc/stat's user, nice,
+ * system, irq and softirq). The two vCPUs here share a physical core's time, so whatever else runs while one side
+ * is measured (the other side still closing its sockets, its alarms) slows the measured side down
+ * and inflates its CPU figures too.
+ */
+export function machineBusySeconds(): number {
+  const f = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  // user nice system idle iowait irq softirq steal: time stolen by the host is not ours to wait out.
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = f;
+  return (user + nice + system + irq + softirq) / TICKS_PER_SEC;
+}

@@ -5,7 +5,7 @@
 import { AUTO_PING } from "../../src/protocol/envelope.ts";
 import { type Client, closeAll, marker, open, pool, request, sink } from "./clients.ts";
 import { type GcSummary, GcWatch } from "./gc.ts";
-import { RssSampler, cpuSeconds } from "./proc.ts";
+import { RssSampler, cpuSeconds, machineBusySeconds } from "./proc.ts";
 import type { Service } from "./server.ts";
 import { Tally } from "./tally.ts";
 
@@ -81,16 +81,22 @@ export interface Measurement {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits for the runtime to be idle; returns its CPU use (cores) over the last window. */
+/**
+ * Waits for the runtime, and the machine as a whole, to be idle; returns the runtime's CPU use
+ * (cores) over the last window. The machine matters: the other side's runtime may still be
+ * closing the last scenario's sockets or running its alarms, which would slow this side down.
+ */
 async function quiet(pids: number[]): Promise<number> {
   const WINDOW_MS = 500;
   const deadline = performance.now() + 15_000;
   await sleep(1500); // the unread coalescing interval (1 s) and a little
   for (;;) {
     const cpu0 = cpuSeconds(pids);
+    const machine0 = machineBusySeconds();
     await sleep(WINDOW_MS);
     const cores = (cpuSeconds(pids) - cpu0) / (WINDOW_MS / 1000);
-    if (cores < 0.05 || performance.now() > deadline) return cores;
+    const machineCores = (machineBusySeconds() - machine0) / (WINDOW_MS / 1000);
+    if ((cores < 0.05 && machineCores < 0.15) || performance.now() > deadline) return cores;
   }
 }
 
