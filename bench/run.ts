@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { Profiler, summarize } from "./lib/profiler.ts";
 import { type BenchUser, type Hooks, type Measurement, type ScenarioSpec, type Side, runScenario } from "./lib/scenario.ts";
-import { type Service, startService } from "./lib/server.ts";
+import { LOCAL_OBSERVABILITY, type Service, startService } from "./lib/server.ts";
 import { printScenario, printTargets, type ScenarioResult } from "./lib/report.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   const runTag = Date.now().toString(36);
   const startedAt = new Date().toISOString();
   const needUsers = Math.max(USERS, ...specs.filter((s) => s.publish === "typing").map((s) => s.publishers));
-  log(`bench ${runTag}: ${specs.length} scenario(s); starting servers (our service via npm start, and the bare room)`);
+  log(`bench ${runTag}: ${specs.length} scenario(s); starting servers (our service via npm start, and the bare room; X_LOCAL_OBSERVABILITY=${LOCAL_OBSERVABILITY} for both)`);
 
   const services: Service[] = [];
   const cleanup = async () => {
@@ -308,6 +308,7 @@ async function main(): Promise<void> {
     commit,
     args: Object.fromEntries(args),
     machine: { cores: cpus().length, model: cpus()[0]?.model, loadavgAtEnd: loadavg(), node: process.version },
+    localObservability: LOCAL_OBSERVABILITY,
     results,
   };
   mkdirSync(`${root}bench/results`, { recursive: true });

@@ -8,6 +8,14 @@ import type { ChildProcess } from "node:child_process";
 import { freePort, spawnUntilReady } from "../../test/helpers/processGroup.ts";
 import { cmdline, processTree } from "./proc.ts";
 
+/**
+ * Both sides run with the same wrangler local-observability setting (its trace collector gets
+ * every invocation's tail events): off, as `npm start` runs it, unless the caller's environment
+ * says otherwise (`X_LOCAL_OBSERVABILITY=true npm run bench`).
+ */
+process.env.X_LOCAL_OBSERVABILITY ??= "false";
+export const LOCAL_OBSERVABILITY = process.env.X_LOCAL_OBSERVABILITY;
+
 export interface Service {
   name: string;
   base: string;
