@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { DEMO_FILES, type DemoFile } from "../../generated/demo";
 import type { AppEnv } from "../context";
 
@@ -9,7 +9,7 @@ import type { AppEnv } from "../context";
  */
 export function demoRoutes() {
   const app = new Hono<AppEnv>();
-  const serve = (file: DemoFile) => (c: { req: { header(name: string): string | undefined } }) => {
+  const serve = (file: DemoFile) => (c: Context<AppEnv>) => {
     const headers = {
       "content-type": file.type,
       etag: file.etag,
