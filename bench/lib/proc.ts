@@ -118,9 +118,8 @@ export class RssSampler {
 
 /**
  * CPU seconds the whole machine has been busy (all CPUs, every process: /proc/stat's user, nice,
- * system, irq and softirq). The two vCPUs here share a physical core's time, so whatever else runs while one side
- * is measured (the other side still closing its sockets, its alarms) slows the measured side down
- * and inflates its CPU figures too.
+ * system, irq and softirq). On two cores, whatever else runs while one side is measured (the
+ * other side still closing its sockets, its alarms) competes with the measured side.
  */
 export function machineBusySeconds(): number {
   const f = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
