@@ -50,7 +50,7 @@ export function printScenario(r: ScenarioResult): void {
   const lines: string[] = [];
   lines.push("");
   lines.push(
-    `== ${spec.name} · ${spec.messages} msgs · ${spec.rate ? `${spec.rate} msg/s open loop` : "closed loop"} · ${spec.publishers} publishers${spec.barePublish === "http" ? " · bare publishes over HTTP" : ""}`,
+    `== ${spec.name} · ${spec.messages} msgs${spec.warmup ? ` (timed, after ${spec.warmup} of warm-up: checked, not timed)` : ""} · ${spec.rate ? `${spec.rate} msg/s open loop` : "closed loop"} · ${spec.publishers} publishers${spec.barePublish === "http" ? " · bare publishes over HTTP" : ""}`,
   );
   if ((r.rounds?.length ?? 0) > 2) lines.push(`(best of ${r.rounds!.length / 2} rounds per side; all rounds are in the JSON)`);
   lines.push(`${"metric".padEnd(36)}${"bare".padStart(12)}${"ours".padStart(12)}${"ours/bare".padStart(11)}`);

@@ -17,6 +17,11 @@ export interface ScenarioSpec {
   clients: number;
   filters: 0 | 3;
   messages: number;
+  /**
+   * Latency mode: messages published first, at the same rate, that are delivered and checked (loss,
+   * duplicates, order) but not timed, so that the timed messages see a room in steady state.
+   */
+  warmup: number;
   /** messages per second; 0 = closed loop (each publisher sends its next once the last is done) */
   rate: number;
   publishers: number;
@@ -194,7 +199,8 @@ export async function runScenario(
 
   // --- publish ------------------------------------------------------------------------------
   const P = typing ? Math.min(spec.publishers, side.users.length, n) : Math.min(spec.publishers, n);
-  const tally = new Tally(n, spec.messages, P);
+  const total = spec.warmup + spec.messages;
+  const tally = new Tally(n, total, P, spec.warmup);
   const socketsOfUser = new Map<number, number>();
   for (const c of clients) socketsOfUser.set(c.user, (socketsOfUser.get(c.user) ?? 0) + 1);
   const sentIdx: number[][] = Array.from({ length: P }, () => []);
@@ -279,14 +285,14 @@ export async function runScenario(
     let next = 0;
     await Promise.all(
       Array.from({ length: P }, async (_, p) => {
-        for (let idx = next++; idx < spec.messages; idx = next++) await publishOne(idx, p);
+        for (let idx = next++; idx < total; idx = next++) await publishOne(idx, p);
       }),
     );
   } else {
     // Open loop: message i is due at t0 + i/rate from publisher i % P; one publisher sends in order.
     const chains: Promise<void>[] = Array.from({ length: P }, () => Promise.resolve());
     const interval = 1000 / spec.rate;
-    for (let idx = 0; idx < spec.messages; idx++) {
+    for (let idx = 0; idx < total; idx++) {
       const due = t0 + idx * interval;
       const wait = due - performance.now();
       if (wait > 1) await sleep(wait);

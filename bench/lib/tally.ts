@@ -31,8 +31,12 @@ export class Tally {
   /** deliveries expected so far: the recipients of every message published successfully */
   expectedTotal = 0;
 
-  constructor(clients: number, capacity: number, publishers: number) {
+  /** messages below this index are warm-up: counted for loss, duplicates and order, left out of the latency figures */
+  readonly timedFrom: number;
+
+  constructor(clients: number, capacity: number, publishers: number, timedFrom = 0) {
     this.clients = clients;
+    this.timedFrom = timedFrom;
     this.capacity = capacity;
     this.publishers = publishers;
     this.sendTs = new Float64Array(capacity).fill(Number.NaN);
@@ -81,10 +85,11 @@ export class Tally {
       else this.lastSeq[client] = seq;
     }
     if (late) this.outOfOrder++;
+    if (now > this.lastRecv) this.lastRecv = now;
+    if (idx < this.timedFrom) return;
     const latency = now - this.sendTs[idx]!;
     this.latencies[this.nLat++] = latency;
     if (latency > this.worstByIdx[idx]!) this.worstByIdx[idx] = latency;
-    if (now > this.lastRecv) this.lastRecv = now;
   }
 
   expected(): number {
@@ -113,7 +118,7 @@ export class Tally {
   /** The messages whose last delivery took longest: [idx, ms], slowest first. */
   slowest(count = 5): [number, number][] {
     return [...this.worstByIdx.entries()]
-      .filter(([idx]) => this.accepted[idx])
+      .filter(([idx]) => idx >= this.timedFrom && this.accepted[idx])
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
       .map(([idx, ms]) => [idx, Math.round(ms * 10) / 10]);

@@ -73,4 +73,18 @@ describe("bench delivery accounting", () => {
     tally.record(0, 0, 0, 0, -1, 112.5);
     expect(tally.percentiles()).toMatchObject({ p50: 12.5, max: 12.5 });
   });
+
+  it("warm-up messages are checked for loss and order but left out of the latency figures", () => {
+    const tally = new Tally(1, 3, 1, 1);
+    for (const [idx, at] of [[0, 0], [1, 10], [2, 20]] as const) {
+      tally.sent(idx, at, 1);
+      tally.accept(idx);
+    }
+    tally.record(0, 0, 0, 0, 1, 500); // warm-up: 500 ms, not timed
+    tally.record(0, 2, 0, 2, 3, 25);
+    tally.record(0, 1, 0, 1, 2, 30); // after idx 2: out of order
+    expect(tally.percentiles()).toMatchObject({ max: 20, mean: 12.5 }); // idx 1 and 2 only
+    expect(tally.slowest()).toEqual([[1, 20], [2, 5]]);
+    expect({ lost: tally.lost(), outOfOrder: tally.outOfOrder, received: tally.received }).toEqual({ lost: 0, outOfOrder: 1, received: 3 });
+  });
 });
