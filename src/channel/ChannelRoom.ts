@@ -522,14 +522,17 @@ export class ChannelRoom extends SocketRoom {
       case "ws_ephemeral_typing": {
         const last = this.typingAt.get(userId) ?? this.meta.get<number>(`typing:${userId}`);
         if (last !== undefined && now - last < this.config.typingIntervalMs) return; // dropped: SPEC §3
-        this.typingAt.set(userId, now);
-        this.meta.set(`typing:${userId}`, now);
         const frame = buildEvent(
           "chat.userTyping",
           { user: memberUser(a.member), channel_id: a.channel.id },
           now,
         );
+        // Sent before the throttle's write: frames sent after a write wait for its commit (the
+        // output gate), and an ephemeral event needs no durable state behind it. A crash between
+        // the two would only let one more typing event through.
         this.broadcast(frame, { except: userId });
+        this.typingAt.set(userId, now);
+        this.meta.set(`typing:${userId}`, now);
         return;
       }
       // issue 4: ws_read_notification, ws_all_read_notification, ws_add_reaction, ws_remove_reaction
