@@ -28,6 +28,14 @@ export interface Config {
   unreadCoalesceMs: number;
   lockTtlDefaultSeconds: number;
   lockTtlMaxSeconds: number;
+  /** per-user quotas (docs/security.md "Quotas"): hourly buckets kept in the user's UserRoom */
+  channelsPerHour: number;
+  usersAddedPerHour: number;
+  failedLookupsPerHour: number;
+  /** locks one user holds in one channel at once */
+  maxLocksPerUser: number;
+  /** authenticated sockets one user holds in one room (a channel, or the user stream) at once */
+  maxSocketsPerUser: number;
 }
 
 const DEFAULTS: Config = {
@@ -56,6 +64,11 @@ const DEFAULTS: Config = {
   unreadCoalesceMs: 1000,
   lockTtlDefaultSeconds: 600,
   lockTtlMaxSeconds: 3600,
+  channelsPerHour: 100,
+  usersAddedPerHour: 1000,
+  failedLookupsPerHour: 500,
+  maxLocksPerUser: 100,
+  maxSocketsPerUser: 50,
 };
 
 const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, string> = {
@@ -82,6 +95,11 @@ const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, strin
   unreadCoalesceMs: "UNREAD_COALESCE_MS",
   lockTtlDefaultSeconds: "LOCK_TTL_DEFAULT_SECONDS",
   lockTtlMaxSeconds: "LOCK_TTL_MAX_SECONDS",
+  channelsPerHour: "QUOTA_CHANNELS_PER_HOUR",
+  usersAddedPerHour: "QUOTA_USERS_ADDED_PER_HOUR",
+  failedLookupsPerHour: "QUOTA_FAILED_LOOKUPS_PER_HOUR",
+  maxLocksPerUser: "MAX_LOCKS_PER_USER",
+  maxSocketsPerUser: "MAX_SOCKETS_PER_USER",
 };
 
 const cache = new WeakMap<object, Config>();

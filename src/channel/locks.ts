@@ -46,7 +46,8 @@ export function lockTimer(port: () => ChannelPort): DomainTimer {
 
 /**
  * Takes the lock on `path`. The holder taking it again refreshes the lease and keeps the same
- * lock_id (no new event); anyone else gets 409 while it is held.
+ * lock_id (no new event); anyone else gets 409 while it is held. A user holds at most
+ * MAX_LOCKS_PER_USER locks in a channel (429 until one is released or expires).
  */
 export async function acquireLock(port: ChannelPort, a: Access, path: string, ttlSeconds: number): Promise<Result<LockObject>> {
   const now = port.now();
@@ -57,6 +58,13 @@ export async function acquireLock(port: ChannelPort, a: Access, path: string, tt
     const row = port.locks.extend(held.lock_id, ttlSeconds, now);
     await port.armAt(row.expires_on);
     return ok(lockObject(row, a.channel.id));
+  }
+  const mine = port.locks.heldBy(a.member.user_id);
+  if (mine.n >= port.config.maxLocksPerUser) {
+    return {
+      ...fail(429, "lock_quota", `you hold ${mine.n} locks in this channel already; release one or wait for one to expire`),
+      retryAfter: Math.max(1, Math.ceil(((mine.first ?? now) - now) / 1000)),
+    };
   }
   const { row, frame } = port.store.transaction(() => {
     const row = port.locks.insert(path, a.member.user_id, ttlSeconds, now);

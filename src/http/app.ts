@@ -11,6 +11,7 @@ import { demoRoutes } from "./routes/demo";
 import { docRoutes } from "./routes/docs";
 import { profileRoutes } from "./routes/profile";
 import { rtmRoutes } from "./routes/rtm";
+import { settingsRoutes } from "./routes/settings";
 import { fastUpgrade, socketRoutes } from "./routes/sockets";
 import type { Env } from "../env";
 import { systemRoutes } from "./routes/system";
@@ -36,6 +37,7 @@ export function createApp() {
 
   app.route("/", userRoutes());
   app.route("/", profileRoutes());
+  app.route("/", settingsRoutes());
   app.route("/", rtmRoutes());
   app.route("/", channelRoutes());
   app.route("/", chatRoutes());

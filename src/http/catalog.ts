@@ -20,6 +20,7 @@ export interface RouteSpec {
 const OkMeta = z.object({ ok: z.literal(true) });
 const ok = <S extends z.ZodRawShape>(shape: S) => z.object({ meta: OkMeta, ...shape });
 const None = z.object({});
+const Settings = z.object({ invites_from: P.InvitesFrom }).meta({ id: "Settings" });
 
 export const ErrorEnvelope = z
   .object({ meta: z.object({ ok: z.literal(false), error: z.string(), code: z.string() }) })
@@ -120,6 +121,23 @@ export const routes: RouteSpec[] = [
     summary: "Update display name and avatar flag (user.profileUpdate in every channel of the user)",
     params: P.ProfileSet,
     response: ok({ user: UserObject }),
+  },
+  {
+    name: "user.settings",
+    kind: "read",
+    auth: "bearer",
+    summary: "The caller's settings",
+    params: None,
+    response: ok({ settings: Settings }),
+  },
+  {
+    name: "user.settings.set",
+    kind: "write",
+    auth: "bearer",
+    summary:
+      "Change the caller's settings. invites_from: shared_channels refuses (403 invite_refused) channel.create and channel.adduser from anyone who shares no channel with the caller",
+    params: P.SettingsSet,
+    response: ok({ settings: Settings }),
   },
   {
     name: "system.info",

@@ -18,7 +18,8 @@ export class ApiError extends Error {
   }
 
   static from(f: Failure): ApiError {
-    return new ApiError(f.status, f.code, f.error, f.fields);
+    const headers = f.retryAfter === undefined ? undefined : { "Retry-After": String(f.retryAfter) };
+    return new ApiError(f.status, f.code, f.error, f.fields, headers);
   }
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Emoji, Id } from "../protocol/ids";
 import { parseDueOn } from "../channel/actions";
+import { INVITES_FROM } from "../storage/directory";
 
 /** One schema per HTTP route's parameters (SPEC §2, §6). Unknown fields are ignored. */
 
@@ -102,6 +103,11 @@ export const ProfileSet = z
   });
 
 export { Emoji, Id };
+
+/** Who may add the caller to a channel: `anyone`, or only people sharing a live channel (`shared_channels`). */
+export const InvitesFrom = z.enum(INVITES_FROM, { error: `must be one of: ${INVITES_FROM.join(", ")}` });
+
+export const SettingsSet = z.object({ invites_from: InvitesFrom });
 
 export const SystemInfo = z.object({ rooms: Flag.optional() });
 

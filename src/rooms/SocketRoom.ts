@@ -288,6 +288,10 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (first) {
       const admission = this.admit(claims);
       if (!admission.ok) return this.closeConn(ws, conn, admission.close.code, admission.close.reason);
+      // Checked and counted in one synchronous step, so concurrent auths cannot both take the last place.
+      if ((this.index.ofUser(claims.user_id)?.size ?? 0) >= this.config.maxSocketsPerUser) {
+        return this.closeConn(ws, conn, CloseCode.RateLimited, "too many sockets");
+      }
       conn.s.uid = claims.user_id;
       conn.s.name = claims.user_name;
       conn.s.ad = 0;

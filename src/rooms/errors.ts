@@ -11,6 +11,8 @@ export interface Failure {
   code: string;
   error: string;
   fields?: Record<string, string>;
+  /** seconds, for a 429 (sent as `Retry-After`) */
+  retryAfter?: number;
 }
 
 export type Result<T> = { ok: true; value: T } | Failure;

@@ -1,5 +1,9 @@
 import type { UserProfile } from "../protocol/objects";
 
+/** Who may add the user to a channel (`user.settings.set`): anyone, or people sharing a live channel. */
+export const INVITES_FROM = ["anyone", "shared_channels"] as const;
+export type InvitesFrom = (typeof INVITES_FROM)[number];
+
 /**
  * D1 directory queries: users, channels, and the membership index the channel rooms keep in step.
  * Every statement is parameterized.
@@ -89,6 +93,38 @@ export class Directory {
       .bind(id, name ?? null, hasAvatar === undefined ? null : hasAvatar ? 1 : 0)
       .first<UserRow>();
     return row ? toRecord(row) : null;
+  }
+
+  /** The user's `invites_from` setting; null when there is no such user. */
+  async invitesFrom(id: number): Promise<InvitesFrom | null> {
+    const row = await this.db.prepare("SELECT invites_from FROM users WHERE id = ?1").bind(id).first<{ invites_from: InvitesFrom }>();
+    return row?.invites_from ?? null;
+  }
+
+  async setInvitesFrom(id: number, value: InvitesFrom): Promise<InvitesFrom | null> {
+    const row = await this.db
+      .prepare("UPDATE users SET invites_from = ?2 WHERE id = ?1 RETURNING invites_from")
+      .bind(id, value)
+      .first<{ invites_from: InvitesFrom }>();
+    return row?.invites_from ?? null;
+  }
+
+  /** Those of `userIds` who accept invitations only from people sharing a live channel, and share none with `inviterId`. */
+  async refusingInvitesFrom(inviterId: number, userIds: readonly number[]): Promise<number[]> {
+    if (userIds.length === 0) return [];
+    const { results } = await this.db
+      .prepare(
+        `SELECT u.id FROM users u
+         WHERE u.id IN (SELECT value FROM json_each(?2)) AND u.invites_from = 'shared_channels' AND u.id <> ?1
+           AND NOT EXISTS (
+             SELECT 1 FROM memberships mine
+             JOIN memberships theirs ON theirs.channel_id = mine.channel_id AND theirs.user_id = u.id
+             JOIN channels c ON c.id = mine.channel_id AND c.removed = 0
+             WHERE mine.user_id = ?1)`,
+      )
+      .bind(inviterId, JSON.stringify(userIds))
+      .all<{ id: number }>();
+    return results.map((r) => r.id);
   }
 
   async touchUser(id: number, now: number): Promise<void> {

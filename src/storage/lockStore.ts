@@ -51,6 +51,11 @@ export class LockStore {
     return this.sql.exec<LockRow>("SELECT * FROM locks WHERE expires_on <= ? ORDER BY expires_on, lock_id", now).toArray();
   }
 
+  /** How many locks `userId` holds here, and when the first of them runs out. */
+  heldBy(userId: number): { n: number; first: number | null } {
+    return this.sql.exec<{ n: number; first: number | null }>("SELECT COUNT(*) AS n, MIN(expires_on) AS first FROM locks WHERE user_id = ?", userId).one();
+  }
+
   earliestExpiry(): number | null {
     return this.sql.exec<{ t: number | null }>("SELECT MIN(expires_on) AS t FROM locks").one().t;
   }

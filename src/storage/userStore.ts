@@ -1,7 +1,8 @@
 /**
  * The user room's SQLite: presence leases (one per live connection anywhere, renewed by the room
  * holding it), unread counts per channel (summed for `total_unread_count`), alerts, and the
- * user's channels (whom presence transitions go to; see UserChannelStore).
+ * user's channels (whom presence transitions go to; see UserChannelStore), and the user's hourly
+ * quota buckets (see QuotaStore).
  */
 export const USER_SCHEMA: readonly string[] = [
   `CREATE TABLE leases (
@@ -24,4 +25,5 @@ export const USER_SCHEMA: readonly string[] = [
      created_on INTEGER NOT NULL
    );`,
   `CREATE TABLE channels (channel_id INTEGER PRIMARY KEY);`,
+  `CREATE TABLE quotas (kind TEXT PRIMARY KEY, level REAL NOT NULL, at INTEGER NOT NULL);`,
 ];

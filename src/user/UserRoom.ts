@@ -17,6 +17,8 @@ import { type Result, fail, ok } from "../rooms/errors";
 import { AlertStore } from "../storage/alertStore";
 import { UnreadStore } from "../storage/unreadStore";
 import { ALERTS_PAGE, alertObject } from "./alerts";
+import { QuotaStore } from "../storage/quotaStore";
+import { type QuotaCounts, type QuotaVerdict, Quotas } from "./quotas";
 
 /** An event for the user's stream (no seq: SPEC §6). */
 export interface StreamEvent {
@@ -199,5 +201,23 @@ export class UserRoom extends SocketRoom {
 
   async totalUnread(): Promise<number> {
     return new UnreadStore(this.ctx.storage.sql).total();
+  }
+
+  // --- hourly quotas (docs/security.md "Quotas") ----------------------------------------------------
+
+  private quotas(): Quotas {
+    return new Quotas(new QuotaStore(this.ctx.storage.sql), this.config);
+  }
+
+  /** Spends `spend` if it and `headroom` fit the user's quotas; spends nothing otherwise. */
+  async reserveQuota(userId: number, spend: QuotaCounts, headroom: QuotaCounts): Promise<QuotaVerdict> {
+    this.bind(userId);
+    return this.quotas().reserve(spend, headroom, this.clock.now());
+  }
+
+  /** A lookup was refused: gives back what its reservation spent and charges its failed lookups. */
+  async chargeFailedLookups(userId: number, n: number, refund: QuotaCounts): Promise<QuotaVerdict> {
+    this.bind(userId);
+    return this.quotas().chargeFailedLookups(n, refund, this.clock.now());
   }
 }

@@ -19,6 +19,11 @@ const DEFAULTS = {
   historyPageMax: 200,
   historyPageDefault: 50,
   ipLimitPerMinute: 300,
+  channelsPerHour: 100,
+  usersAddedPerHour: 1000,
+  failedLookupsPerHour: 500,
+  maxLocksPerUser: 100,
+  maxSocketsPerUser: 50,
 };
 
 const table: { why: string; env: Record<string, unknown>; expected: Record<string, unknown> }[] = [

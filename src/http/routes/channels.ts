@@ -7,15 +7,28 @@ import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
 import { readParams, validate } from "../params";
 import { ChannelAddUser, ChannelCreate, ChannelHistory, ChannelKick, ChannelRef, ChannelRename } from "../schemas";
+import { lookupWithinQuota } from "../quota";
 import { readRoute, writeRoute } from "./define";
 
-/** Resolves invitees by email and id; any unknown one is a 422 naming it, and nothing is created. */
-async function resolveInvitees(dir: Directory, emails: string[], ids: number[]): Promise<UserRecord[]> {
+/** 403 naming the invitees (as the caller gave them) who take invitations only from people they share a channel with. */
+function refused(emails: string[], ids: number[]): ApiError {
+  const why = "accepts invitations only from people who share a channel with them";
+  const fields: Record<string, string> = {};
+  if (emails.length) fields.emails = `${emails.join(", ")} ${why}`;
+  if (ids.length) fields.user_ids = `${ids.join(", ")} ${why}`;
+  return new ApiError(403, "invite_refused", Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join("; "), fields);
+}
+
+/**
+ * Resolves invitees by email and id. Any unknown one is a 422 naming it; any who refuse invitations
+ * from the caller a 403 naming them; either way nothing is created.
+ */
+async function resolveInvitees(dir: Directory, inviterId: number, emails: string[], ids: number[]): Promise<UserRecord[] | ApiError> {
   const byEmail = await dir.usersByEmails(emails);
   const known = new Set(byEmail.map((u) => u.email.toLowerCase()));
   const unknownEmails = emails.filter((e) => !known.has(e.toLowerCase()));
   if (unknownEmails.length) {
-    throw new ApiError(422, "unknown_user", `emails: unknown ${unknownEmails.join(", ")}`, {
+    return new ApiError(422, "unknown_user", `emails: unknown ${unknownEmails.join(", ")}`, {
       emails: `unknown: ${unknownEmails.join(", ")}`,
     });
   }
@@ -23,11 +36,24 @@ async function resolveInvitees(dir: Directory, emails: string[], ids: number[]):
   const knownIds = new Set(byId.map((u) => u.id));
   const unknownIds = ids.filter((id) => !knownIds.has(id));
   if (unknownIds.length) {
-    throw new ApiError(422, "unknown_user", `user_ids: unknown ${unknownIds.join(", ")}`, {
+    return new ApiError(422, "unknown_user", `user_ids: unknown ${unknownIds.join(", ")}`, {
       user_ids: `unknown: ${unknownIds.join(", ")}`,
     });
   }
+  const refusing = new Set(await dir.refusingInvitesFrom(inviterId, [...byEmail, ...byId].map((u) => u.id)));
+  if (refusing.size) {
+    const emailOf = new Map(byEmail.map((u) => [u.email.toLowerCase(), u.id]));
+    return refused(
+      emails.filter((e) => refusing.has(emailOf.get(e.toLowerCase())!)),
+      ids.filter((id) => refusing.has(id)),
+    );
+  }
   return [...byEmail, ...byId];
+}
+
+/** How many distinct invitees a request names (what its lookup reveals, and what it would add). */
+function distinctInvitees(emails: readonly string[], ids: readonly number[]): number {
+  return new Set(emails.map((e) => e.toLowerCase())).size + new Set(ids).size;
 }
 
 export function channelRoutes() {
@@ -38,7 +64,12 @@ export function channelRoutes() {
     const dir = new Directory(c.env.DB);
     const me = await dir.userById(c.var.userId);
     if (!me) throw new ApiError(404, "user_not_found", "no such user");
-    const invited = await resolveInvitees(dir, p.emails ?? [], p.user_ids ?? []);
+    const emails = p.emails ?? [];
+    const ids = p.user_ids ?? [];
+    const n = distinctInvitees(emails, ids);
+    const invited = await lookupWithinQuota(c.env, me.id, n, { channels: 1, users_added: n }, () =>
+      resolveInvitees(dir, me.id, emails, ids),
+    );
     const seen = new Set([me.id]);
     const invitees = invited.filter((u) => !seen.has(u.id) && seen.add(u.id)).map(profileOf);
     const now = Date.now();
@@ -86,8 +117,12 @@ export function channelRoutes() {
   writeRoute(app, "channel.adduser", requireUser, async (c) => {
     const p = validate(ChannelAddUser, await readParams(c));
     const dir = new Directory(c.env.DB);
-    const user = p.user_id !== undefined ? await dir.userById(p.user_id) : await dir.userByEmail(p.email!);
-    if (!user) throw new ApiError(404, "user_not_found", "no such user");
+    const user = await lookupWithinQuota(c.env, c.var.userId, 1, { users_added: 1 }, async () => {
+      const found = p.user_id !== undefined ? await dir.userById(p.user_id) : await dir.userByEmail(p.email!);
+      if (!found) return new ApiError(404, "user_not_found", "no such user");
+      const refusing = (await dir.refusingInvitesFrom(c.var.userId, [found.id])).length > 0;
+      return refusing ? refused(p.email === undefined ? [] : [p.email], p.user_id === undefined ? [] : [p.user_id]) : found;
+    });
     const channel = unwrap(await channelRoom(c.env, p.channel_id).addUser(c.var.userId, profileOf(user)));
     return success(c, { channel });
   });
