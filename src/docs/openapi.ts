@@ -20,14 +20,14 @@ function stripIds(schemas: Record<string, Record<string, unknown>>) {
 const ERROR_STATUSES: Record<string, string> = {
   "400": "Malformed body",
   "401": "No, invalid or expired token; wrong credentials",
-  "403": "Not allowed (not a member, not the owner or author)",
+  "403": "Not allowed (not a member, not the owner or author; an invitee refusing invitations from the caller)",
   "404": "No such route or object",
   "405": "Method not allowed (mutating routes are POST only)",
   "409": "Conflict",
   "413": "Too large",
   "415": "Unsupported content type",
   "422": "Invalid parameters (each failing field repeated as a top-level key)",
-  "429": "Rate limited (Retry-After)",
+  "429": "Rate limited or a per-user quota met (Retry-After)",
   "500": "Internal error",
 };
 
