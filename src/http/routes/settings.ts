@@ -12,7 +12,7 @@ export function settingsRoutes() {
   const app = new Hono<AppEnv>();
 
   readRoute(app, "user.settings", requireUser, async (c) => {
-    await readParams(c); // no parameters, but a malformed body is still 400/413/415 (SPEC §2)
+    await readParams(c); // no parameters, but a malformed body is still 400/413/415
     const invites_from = await new Directory(c.env.DB).invitesFrom(c.var.userId);
     if (!invites_from) throw new ApiError(404, "user_not_found", "no such user");
     return success(c, { settings: { invites_from } });
