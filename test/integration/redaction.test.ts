@@ -1,8 +1,9 @@
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { durableTexts, resume, untilSeq } from "../helpers/events";
 import { channelWs, post, trio, userWs } from "../helpers/life";
 import type { TestUser } from "../helpers/api";
-import { api } from "../helpers/workerd";
+import { api, channelStub } from "../helpers/workerd";
 
 /** A connection that sends ws_resume right after auth; returns what the replay carried. */
 async function replayFor(channelId: number, user: TestUser, since: number) {
@@ -119,6 +120,21 @@ describe("redaction: a member's replay starts where they joined", () => {
     expect(fromJoin.resumed.payload).toEqual({ recovered: true, seq: last.meta.seq });
     expect(fromJoin.replayed.join("\n")).not.toContain("while bob was away");
     observer.close();
+  });
+
+  it("a member row without a join seq replays nothing from before now", async () => {
+    const { alice, bob, channel } = await trio();
+    await post(alice.token, channel.id, "older text");
+    const stub = channelStub(channel.id);
+    await runInDurableObject(stub, (_room, state) => {
+      state.storage.sql.exec("UPDATE members SET joined_seq = NULL WHERE user_id = ?", bob.user.id);
+    });
+    await evictDurableObject(stub); // no cached member row
+    const old = await replayFor(channel.id, bob, 0);
+    expect(old.resumed.payload).toEqual({ recovered: false, seq: old.ready.seq });
+    const now = await replayFor(channel.id, bob, old.ready.seq);
+    expect(now.resumed.payload).toEqual({ recovered: true, seq: old.ready.seq });
+    expect((await replayFor(channel.id, alice, 0)).resumed.payload.recovered).toBe(true);
   });
 });
 
