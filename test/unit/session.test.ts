@@ -33,8 +33,8 @@ describe("encodedBytes: the attachment's structured-clone size", () => {
 
   const rows: { why: string; filters: { property: string; value: string }[]; fits: boolean }[] = [
     {
-      why: "32 filters with 128-character ASCII properties and 256-character values fit",
-      filters: Array.from({ length: 32 }, (_, i) => ({ property: `p${i}`.padEnd(128, "x"), value: "v".repeat(256) })),
+      why: "32 filters with 128-character CJK properties and 128-character ASCII values fit",
+      filters: Array.from({ length: 32 }, (_, i) => ({ property: `${i}`.padEnd(128, "中"), value: "v".repeat(128) })),
       fits: true,
     },
     {
