@@ -1,9 +1,12 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { durableTexts, resume, untilSeq } from "../helpers/events";
 import { channelWs, post, trio, userWs } from "../helpers/life";
 import type { TestUser } from "../helpers/api";
+import { report, tried } from "../helpers/hostile";
 import { api, channelStub } from "../helpers/workerd";
+
+afterAll(() => report("integration redaction"));
 
 /** A connection that sends ws_resume right after auth; returns what the replay carried. */
 async function replayFor(channelId: number, user: TestUser, since: number) {
@@ -32,6 +35,7 @@ describe("redaction: a replay never carries what channel.history no longer shows
     expect(resumed.payload).toEqual({ recovered: true, seq: del.meta.seq });
     expect(replayed.length).toBe(del.meta.seq);
     expect(replayed.join("\n")).not.toContain("hunter2");
+    tried("resume after a delete");
     const frames = replayed.map((t) => JSON.parse(t));
     const postFrame = frames.find((f) => f.event === "chat.postMessage" && f.payload.message.id === secret.id);
     expect(postFrame.payload.message.content).toBe("");
@@ -69,6 +73,7 @@ describe("redaction: a replay never carries what channel.history no longer shows
       ["chat.updateMessage", "final", true],
     ]);
     expect(replayed.join("\n")).not.toMatch(/draft/);
+    tried("resume after edits");
     // the last edit's frame is the one that was sent: nothing to rewrite there
     expect(replayed.at(-1)).toBe(durableTexts(observer).at(-1));
     observer.close();
@@ -90,6 +95,7 @@ describe("redaction: a member's replay starts where they joined", () => {
       const { replayed, resumed } = await replayFor(channel.id, dave, since);
       expect(resumed.payload, `since ${since}`).toEqual({ recovered: false, seq: last.meta.seq });
       expect(replayed).toEqual([]);
+      tried("resume from before the join");
     }
     const { replayed, resumed } = await replayFor(channel.id, dave, joinedAt);
     expect(resumed.payload).toEqual({ recovered: true, seq: last.meta.seq });
@@ -115,6 +121,7 @@ describe("redaction: a member's replay starts where they joined", () => {
     const last = await untilSeq(observer, away + 3);
 
     const before = await replayFor(channel.id, bob, 0);
+    tried("resume from before a rejoin");
     expect(before.resumed.payload).toEqual({ recovered: false, seq: last.meta.seq });
     const fromJoin = await replayFor(channel.id, bob, away);
     expect(fromJoin.resumed.payload).toEqual({ recovered: true, seq: last.meta.seq });
@@ -161,6 +168,7 @@ describe("redaction: alerts", () => {
       [other.id, `Carol mentioned you: @${bob.user.id} unrelated`],
       [msg.id, "This message was deleted."],
     ]);
+    tried("alerts of a deleted message", 2);
     const carolAlerts = (await api.ok("user.alerts", {}, carol.token)).alerts as Record<string, any>[];
     expect(carolAlerts.map((a) => [a.message_id, a.alert_text])).toEqual([[carolMsg.id, "This message was deleted."]]);
     bobStream.close();
