@@ -89,8 +89,10 @@ export const CHANNEL_SCHEMA: readonly string[] = [
   // Lease holders are the users with a `lease:<uid>` key; the list that repeated them is gone.
   `DELETE FROM _meta WHERE key = 'lease_holders';`,
   // Redaction (docs/resume.md): which log frames carry which message, the seq each member joined
-  // at (members already here count from now: they cannot replay what came before), and who got an
-  // alert quoting a message (so a delete reaches them even after they left).
+  // at, and who got an alert quoting a message (so a delete reaches them even after they left).
+  // A member already here joined just before their latest user_added.channel in the log; without
+  // one they joined before the log begins (the channel's first members: before seq 1), and with an
+  // empty log they count from now. Either way no replay can reach back before their join.
   `CREATE TABLE event_refs (
      seq INTEGER NOT NULL,
      message_id INTEGER NOT NULL,
@@ -105,7 +107,11 @@ export const CHANNEL_SCHEMA: readonly string[] = [
        UNION ALL SELECT seq, json_extract(frame, '$.payload.channel.latest_message.parent_message.message_id') FROM events
      ) WHERE typeof(id) = 'integer';
    ALTER TABLE members ADD COLUMN joined_seq INTEGER;
-   UPDATE members SET joined_seq = COALESCE((SELECT value FROM _meta WHERE key = 'seq'), 0);
+   UPDATE members SET joined_seq = COALESCE((SELECT MIN(seq) - 1 FROM events), (SELECT value FROM _meta WHERE key = 'seq'), 0);
+   UPDATE members SET joined_seq = added.seq
+     FROM (SELECT json_extract(frame, '$.payload.user.id') AS user_id, MAX(seq) - 1 AS seq FROM events
+           WHERE json_extract(frame, '$.event') = 'user_added.channel' GROUP BY 1) AS added
+     WHERE added.user_id = members.user_id;
    CREATE TABLE alert_targets (
      message_id INTEGER NOT NULL,
      user_id INTEGER NOT NULL,

@@ -145,6 +145,50 @@ describe("redaction: a member's replay starts where they joined", () => {
   });
 });
 
+describe("redaction: a room whose storage predates it", () => {
+  it("indexes the logged frames and gives members the seq they joined at, when the room opens", async () => {
+    const { alice, bob, carol, channel } = await trio();
+    const dave = await api.newUser("Dave");
+    const observer = await channelWs(channel.id, alice.wsToken);
+    const secret = await post(alice.token, channel.id, "legacy secret 6502");
+    await api.ok("chat.reactmessage", { channel_id: channel.id, message_id: secret.id, emoji_value: "👀" }, bob.token);
+    await api.ok("channel.adduser", { channel_id: channel.id, user_id: dave.user.id }, alice.token);
+    const added = await observer.event("user_added.channel");
+    await untilSeq(observer, added.meta.seq + 2);
+    const stub = channelStub(channel.id);
+    // Back to the storage as it was before redaction existed: no index, no join seqs.
+    await runInDurableObject(stub, (_room, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DROP TABLE event_refs");
+      sql.exec("DROP TABLE alert_targets");
+      sql.exec("ALTER TABLE members DROP COLUMN joined_seq");
+      const version = sql.exec<{ value: number }>("SELECT value FROM _meta WHERE key = 'schema_version'").one().value;
+      sql.exec("UPDATE _meta SET value = ? WHERE key = 'schema_version'", version - 1);
+    });
+    await evictDurableObject(stub);
+
+    await api.ok("chat.deletemessage", { channel_id: channel.id, message_id: secret.id }, alice.token);
+    const stored = await runInDurableObject(stub, (_room, state) => {
+      const sql = state.storage.sql;
+      return {
+        log: sql.exec<{ frame: string }>("SELECT frame FROM events").toArray().map((r) => r.frame),
+        joined: sql.exec<{ user_id: number; joined_seq: number }>("SELECT user_id, joined_seq FROM members ORDER BY user_id").toArray(),
+      };
+    });
+    expect(stored.log.join("\n")).not.toContain("6502");
+    expect(Object.fromEntries(stored.joined.map((m) => [m.user_id, m.joined_seq]))).toEqual({
+      [alice.user.id]: 0,
+      [bob.user.id]: 0,
+      [carol.user.id]: 0,
+      [dave.user.id]: added.meta.seq - 1,
+    });
+    expect((await replayFor(channel.id, bob, 0)).resumed.payload.recovered).toBe(true);
+    expect((await replayFor(channel.id, dave, 0)).resumed.payload.recovered).toBe(false);
+    tried("resume across the storage upgrade");
+    observer.close();
+  });
+});
+
 describe("redaction: alerts", () => {
   it("deleting a message redacts its alert snippets, also for a recipient who left the channel", async () => {
     const { alice, bob, carol, channel } = await trio();
