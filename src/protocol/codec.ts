@@ -72,6 +72,7 @@ export function decodeFrame(raw: string | ArrayBuffer, limits: DecodeLimits): De
   if (!result.success) {
     return { kind: "invalid", name, correlationId, error: describe(result.error.issues) };
   }
+  // correlationId is only echoed back (JSON escapes a lone surrogate there); the rest is acted on.
   const { correlationId: _echoed, ...params } = result.data as Record<string, unknown>;
   const bad = loneSurrogatePath(params);
   if (bad) return { kind: "invalid", name, correlationId, error: describe([{ path: bad, message: LONE_SURROGATE_MESSAGE }]) };
