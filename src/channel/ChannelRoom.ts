@@ -580,7 +580,8 @@ export class ChannelRoom extends SocketRoom {
     if (conn.s.resumed) throw new CommandError("ws_resume is allowed once per connection");
     conn.s.resumed = true;
     this.persist(ws, conn);
-    const plan = this.events.resume(conn.s as ResumeSession, epoch, since);
+    const member = this.store.member(conn.s.uid!);
+    const plan = this.events.resume(conn.s as ResumeSession, epoch, since, member?.joined_seq ?? null);
     // Replay and the closing rtm.resumed go out in one synchronous run, so no live event can
     // slip in between: live events produced meanwhile are sent after it, in order.
     for (const frame of plan.frames) this.sendFiltered(ws, conn, frame);

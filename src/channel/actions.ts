@@ -25,26 +25,36 @@ export function actionObject(row: ActionRow, channelId: number): ActionObject {
 
 /**
  * `due_on` as AirSend writes times ("YYYY-MM-DD HH:MM:SS", UTC), an ISO 8601 string, or unix
- * seconds (number or digits). Returns ms, or null when it is none of those.
+ * seconds (number or digits). Returns ms, or null when it is none of those; the range is checked
+ * separately (dueOnInRange), so a well-formed time outside it gets its own message.
  */
 export function parseDueOn(v: string | number): number | null {
-  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? v * 1000 : null;
+  if (typeof v === "number") return Number.isSafeInteger(v) ? v * 1000 : null;
   const s = v.trim();
   if (/^\d{1,12}$/.test(s)) return Number(s) * 1000;
   const airsend = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(s);
   if (airsend) {
     const [, y, mo, d, h, mi, se] = airsend.map(Number) as number[];
-    const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, se!);
-    const back = new Date(ms);
-    // Rejects impossible dates (2019-02-31) that Date.UTC would roll over.
+    // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+    const back = new Date(0);
+    back.setUTCFullYear(y!, mo! - 1, d!);
+    back.setUTCHours(h!, mi!, se!);
+    // Rejects impossible dates (2019-02-31) that Date would roll over.
     if (back.getUTCMonth() !== mo! - 1 || back.getUTCDate() !== d! || h! > 23 || mi! > 59 || se! > 59) return null;
-    return ms;
+    return back.getTime();
   }
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s)) {
     const ms = Date.parse(s);
     return Number.isNaN(ms) ? null : ms;
   }
   return null;
+}
+
+/** First instant after the range `due_on` accepts (years 1970-9999: what the wire's "YYYY-MM-DD" can show). */
+const DUE_ON_END_MS = Date.UTC(10000, 0, 1);
+
+export function dueOnInRange(ms: number): boolean {
+  return ms >= 0 && ms < DUE_ON_END_MS;
 }
 
 export interface NewActionInput {

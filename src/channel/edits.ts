@@ -1,9 +1,10 @@
 import { ROLE_OWNER } from "../protocol/objects";
+import { REDACTED_CONTENT } from "../protocol/redact";
 import { type Result, fail, ok } from "../rooms/errors";
 import { postTargets } from "./alerts";
 import { type MessageObject, messageObjects } from "./messages";
 import { newlyMentioned } from "./mentions";
-import { deliverAlerts } from "./notify";
+import { deliverAlerts, redactAlerts } from "./notify";
 import type { Access, ChannelPort } from "./port";
 import type { UnreadPusher } from "./receipts";
 
@@ -22,6 +23,7 @@ export async function updateMessage(
   const now = port.now();
   const { edited, message, frame } = port.store.transaction(() => {
     const edited = port.msgs.editText(messageId, text);
+    port.store.rewriteMessage(messageId, text, false);
     const message = messageObjects(port.store, [edited], a.channel.id)[0]!;
     return { edited, message, frame: port.store.appendEvent("chat.updateMessage", { message }, now) };
   });
@@ -37,8 +39,9 @@ export async function updateMessage(
 }
 
 /**
- * Soft-deletes a message (its author or the channel owner): history leaves it out, unread counts
- * of members who had not read it drop (coalesced like new messages).
+ * Soft-deletes a message (its author or the channel owner): history leaves it out, the event log
+ * and the alerts quoting it stop carrying its text, unread counts of members who had not read it
+ * drop (coalesced like new messages).
  */
 export async function deleteMessage(port: ChannelPort, a: Access, messageId: number, unread: UnreadPusher): Promise<Result<null>> {
   const row = port.store.message(messageId);
@@ -49,9 +52,11 @@ export async function deleteMessage(port: ChannelPort, a: Access, messageId: num
   const now = port.now();
   const frame = port.store.transaction(() => {
     port.msgs.softDelete(messageId);
+    port.store.rewriteMessage(messageId, REDACTED_CONTENT, true);
     return port.store.appendEvent("chat.deleteMessage", { message_id: messageId, channel_id: a.channel.id }, now);
   });
   port.broadcast(frame);
   await unread.markDirty(port.msgs.membersBehind(messageId, row.user_id));
+  await redactAlerts(port, a.channel.id, messageId);
   return ok(null);
 }

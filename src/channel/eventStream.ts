@@ -69,13 +69,14 @@ export class EventStream {
 
   /**
    * SPEC §3 "Resume": replay everything after `since` that the connection did not get live, or
-   * nothing at all when the epoch is foreign, `since` is ahead of the room, or the log no longer
+   * nothing at all when the epoch is foreign, `since` is ahead of the room or before the seq the
+   * member joined at (`joinedSeq`; null: unknown, so nothing before now), or the log no longer
    * holds all of it.
    */
-  resume(session: ResumeSession, epoch: string, since: number): ResumePlan {
+  resume(session: ResumeSession, epoch: string, since: number, joinedSeq: number | null): ResumePlan {
     const seq = this.watermark();
     const liveFrom = session.ls;
-    if (liveFrom === undefined || epoch !== this.store.epoch() || since > seq) {
+    if (liveFrom === undefined || epoch !== this.store.epoch() || since > seq || since < (joinedSeq ?? seq)) {
       return { recovered: false, frames: [], seq };
     }
     const texts = this.store.eventsBetween(since, Math.max(since, liveFrom));

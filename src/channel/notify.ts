@@ -23,6 +23,8 @@ export async function deliverAlerts(
   emoji?: string,
 ): Promise<void> {
   if (targets.length === 0) return;
+  // Recorded before the alerts exist, so a later delete finds every user whose alert quotes it.
+  port.msgs.addAlertTargets(message.id, targets.map((t) => t.user_id));
   const now = port.now();
   const user = memberUser(from);
   const results = await Promise.allSettled(
@@ -36,9 +38,25 @@ export async function deliverAlerts(
       }),
     ),
   );
+  logFailures("alert delivery failed", results);
+}
+
+function logFailures(msg: string, results: readonly PromiseSettledResult<unknown>[]): void {
   for (const r of results) {
-    if (r.status === "rejected") console.error(JSON.stringify({ level: "error", msg: "alert delivery failed", err: String(r.reason) }));
+    if (r.status === "rejected") console.error(JSON.stringify({ level: "error", msg, err: String(r.reason) }));
   }
+}
+
+/**
+ * A deleted message's alerts lose their text, in the user rooms of everyone alerted about it,
+ * members or not any more. A failed call is logged and its target row kept (it names who still
+ * holds the text); the delete itself has already happened.
+ */
+export async function redactAlerts(port: ChannelPort, channelId: number, messageId: number): Promise<void> {
+  const users = port.msgs.alertTargets(messageId);
+  const results = await Promise.allSettled(users.map((uid) => userRoom(port.env, uid).redactAlerts(channelId, messageId)));
+  port.msgs.dropAlertTargets(messageId, users.filter((_, i) => results[i]!.status === "fulfilled"));
+  logFailures("alert redaction failed", results);
 }
 
 /** Alerts for a new post: mentioned members and the quoted message's author (never the poster). */

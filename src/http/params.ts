@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
+import { LONE_SURROGATE_MESSAGE, loneSurrogatePath } from "../protocol/text";
 import { ApiError } from "./errors";
 
 /** Largest request body read at all; message text has its own, smaller limit. */
@@ -53,6 +54,11 @@ export async function readParams(c: Context): Promise<Record<string, unknown>> {
 
 /** 422 with each failing field repeated as a top-level key (as AirSend does). */
 export function validate<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
+  const bad = loneSurrogatePath(params);
+  if (bad) {
+    const key = bad.length ? String(bad[0]) : "params";
+    throw new ApiError(422, "invalid_params", `${key}: ${LONE_SURROGATE_MESSAGE}`, { [key]: LONE_SURROGATE_MESSAGE });
+  }
   const result = schema.safeParse(params);
   if (result.success) return result.data;
   const fields: Record<string, string> = {};

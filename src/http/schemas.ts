@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Emoji, Id } from "../protocol/ids";
-import { parseDueOn } from "../channel/actions";
+import { dueOnInRange, parseDueOn } from "../channel/actions";
 import { INVITES_FROM } from "../storage/directory";
 
 /** One schema per HTTP route's parameters (SPEC §2, §6). Unknown fields are ignored. */
@@ -134,6 +134,10 @@ export const ActionCreate = z.object({
       const ms = parseDueOn(v);
       if (ms === null) {
         ctx.addIssue({ code: "custom", message: 'must be "YYYY-MM-DD HH:MM:SS" (UTC), ISO 8601 or unix seconds' });
+        return z.NEVER;
+      }
+      if (!dueOnInRange(ms)) {
+        ctx.addIssue({ code: "custom", message: "must be in the years 1970 to 9999 (UTC)" });
         return z.NEVER;
       }
       return ms;

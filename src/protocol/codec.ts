@@ -1,6 +1,7 @@
 import { CloseCode, type CloseDecision } from "./closeCodes";
 import { type Command, type CommandName, commandSchemas, isCommandName } from "./commands";
 import type { CorrelationId } from "./envelope";
+import { LONE_SURROGATE_MESSAGE, loneSurrogatePath } from "./text";
 
 /**
  * The one decoder from a raw websocket frame to a typed command. It never throws: every input
@@ -71,6 +72,10 @@ export function decodeFrame(raw: string | ArrayBuffer, limits: DecodeLimits): De
   if (!result.success) {
     return { kind: "invalid", name, correlationId, error: describe(result.error.issues) };
   }
+  // correlationId is only echoed back (JSON escapes a lone surrogate there); the rest is acted on.
+  const { correlationId: _echoed, ...params } = result.data as Record<string, unknown>;
+  const bad = loneSurrogatePath(params);
+  if (bad) return { kind: "invalid", name, correlationId, error: describe([{ path: bad, message: LONE_SURROGATE_MESSAGE }]) };
   if (name === "ws_filter") {
     const filters = (result.data as { filters: { value: unknown }[] }).filters;
     if (filters.length > limits.maxFilters) {

@@ -14,15 +14,17 @@ import {
   errorReply,
   successReply,
 } from "../protocol/envelope";
-import { type Matcher, compileFilters, matches } from "../protocol/filters";
+import { type FilterSpec, type Matcher, compileFilters, matches } from "../protocol/filters";
 import { parseId } from "../protocol/ids";
 import { log, setLogLevel } from "../ops/log";
 import { Meta, migrate } from "../storage/sqlite";
 import { Clock } from "./clock";
 import { CommandError } from "./errors";
 import { type DomainTimer, earliest, runDue } from "./timers";
-import { type Session, newSession, readSession } from "./session";
+import { ATTACHMENT_LIMIT_BYTES, type Session, attachmentFits, newSession, readSession } from "./session";
 import { SocketIndex } from "./socketIndex";
+
+const FILTERS_TOO_LARGE = `filters too large: the connection's saved state is limited to ${ATTACHMENT_LIMIT_BYTES} bytes`;
 
 /**
  * The id a socket upgrade was routed by: the worker validated `/rtm/ws/<kind>/<id>` and forwards
@@ -253,11 +255,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
         this.safeSend(ws, PONG);
         return;
       case "ws_filter":
-        conn.s.filters = command.filters.length ? command.filters : null;
-        conn.matcher = compileFilters(conn.s.filters);
-        this.persist(ws, conn);
-        this.safeSend(ws, successReply(correlationId, now));
-        return;
+        return this.setFilters(ws, conn, command.filters, correlationId, now);
       default:
         try {
           await this.onCommand(ws, conn, command);
@@ -270,6 +268,32 @@ export abstract class SocketRoom extends DurableObject<Env> {
           this.safeSend(ws, errorReply(correlationId, text, this.clock.now()));
         }
     }
+  }
+
+  /**
+   * Replaces the connection's filters, or keeps the old ones and replies an error when the new
+   * ones would not fit the socket attachment (docs/protocol.md "Filters"): a session the runtime
+   * refuses to save would lose its filters on hibernation and fail every later save.
+   */
+  private setFilters(ws: WebSocket, conn: Conn, filters: FilterSpec[], correlationId: CorrelationId, now: number): void {
+    const next = filters.length ? filters : null;
+    if (!attachmentFits({ ...conn.s, filters: next })) {
+      this.safeSend(ws, errorReply(correlationId, FILTERS_TOO_LARGE, now));
+      return;
+    }
+    const previous = { filters: conn.s.filters, matcher: conn.matcher };
+    conn.s.filters = next;
+    conn.matcher = compileFilters(next);
+    try {
+      this.persist(ws, conn);
+    } catch (err) {
+      conn.s.filters = previous.filters;
+      conn.matcher = previous.matcher;
+      log("error", "filters not saved", { room: this.roomLabel(), cid: conn.s.cid, err: String(err) });
+      this.safeSend(ws, errorReply(correlationId, FILTERS_TOO_LARGE, now));
+      return;
+    }
+    this.safeSend(ws, successReply(correlationId, now));
   }
 
   private async authenticate(ws: WebSocket, conn: Conn, token: string, correlationId: CorrelationId): Promise<void> {

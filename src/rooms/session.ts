@@ -2,8 +2,8 @@ import type { FilterSpec } from "../protocol/filters";
 
 /**
  * What a connection must remember across hibernation, kept in the socket attachment (the runtime
- * caps an attachment at 16 KiB; 32 filters of at most 128+128 characters stay under 10 KiB).
- * Short keys because it is re-serialized whenever it changes.
+ * caps an attachment at 16 KiB of its structured-clone encoding: see attachmentFits). Short keys
+ * because it is re-serialized whenever it changes.
  */
 export interface Session {
   v: 1;
@@ -41,4 +41,59 @@ export function newSession(now: number, authDeadlineMs: number): Session {
 export function readSession(ws: WebSocket): Session | null {
   const raw = ws.deserializeAttachment() as Partial<Session> | null;
   return raw && raw.v === 1 ? (raw as Session) : null;
+}
+
+/** The runtime's cap on a socket attachment: bytes of V8's structured-clone encoding. */
+export const ATTACHMENT_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * Kept free when a session takes new filters, for the fields that may still grow afterwards (a
+ * longer display name on re-auth, larger numbers): a session that fits now keeps fitting.
+ */
+export const ATTACHMENT_HEADROOM_BYTES = 512;
+
+function varintBytes(n: number): number {
+  let bytes = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+function isLatin1(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+/**
+ * Bytes of V8's structured-clone encoding of a JSON-like value, what the runtime measures an
+ * attachment by, never less than the real size: Latin-1 text costs 1 byte per character and other
+ * text 2 (plus a tag, a length and possibly an alignment byte); every number is counted as a double.
+ */
+function valueBytes(v: unknown): number {
+  if (typeof v === "string") {
+    const bytes = isLatin1(v) ? v.length : 2 * v.length;
+    return 2 + varintBytes(bytes) + bytes;
+  }
+  if (typeof v === "number") return 9;
+  if (v === null || typeof v !== "object") return 1;
+  if (Array.isArray(v)) {
+    let sum = 3 + 2 * varintBytes(v.length);
+    for (const e of v) sum += valueBytes(e);
+    return sum;
+  }
+  const entries = Object.entries(v);
+  let sum = 2 + varintBytes(entries.length);
+  for (const [k, e] of entries) sum += valueBytes(k) + valueBytes(e);
+  return sum;
+}
+
+export function encodedBytes(v: unknown): number {
+  return 2 + valueBytes(v); // format header
+}
+
+/** Whether a session fits the attachment cap with room to spare (ATTACHMENT_HEADROOM_BYTES). */
+export function attachmentFits(s: Session): boolean {
+  return encodedBytes(s) + ATTACHMENT_HEADROOM_BYTES <= ATTACHMENT_LIMIT_BYTES;
 }

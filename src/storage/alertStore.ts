@@ -42,4 +42,11 @@ export class AlertStore {
   markRead(alertId: number): boolean {
     return this.sql.exec("UPDATE alerts SET is_read = 1 WHERE alert_id = ? RETURNING alert_id", alertId).toArray().length > 0;
   }
+
+  /** Replaces the text of every alert about one message (it was deleted); how many changed. */
+  redact(channelId: number, messageId: number, text: string): number {
+    return this.sql
+      .exec("UPDATE alerts SET alert_text = ? WHERE channel_id = ? AND message_id = ? RETURNING alert_id", text, channelId, messageId)
+      .toArray().length;
+  }
 }

@@ -1,5 +1,6 @@
 import { type OutFrame, buildEvent } from "../protocol/envelope";
 import type { UserProfile } from "../protocol/objects";
+import { messageRefs, setMessageContent } from "../protocol/redact";
 import { Meta } from "./sqlite";
 
 /**
@@ -87,6 +88,35 @@ export const CHANNEL_SCHEMA: readonly string[] = [
    );`,
   // Lease holders are the users with a `lease:<uid>` key; the list that repeated them is gone.
   `DELETE FROM _meta WHERE key = 'lease_holders';`,
+  // Redaction (docs/resume.md): which log frames carry which message, the seq each member joined
+  // at, and who got an alert quoting a message (so a delete reaches them even after they left).
+  // A member already here joined just before their latest user_added.channel in the log; without
+  // one they joined before the log begins (the channel's first members: before seq 1), and with an
+  // empty log they count from now. Either way no replay can reach back before their join.
+  `CREATE TABLE event_refs (
+     seq INTEGER NOT NULL,
+     message_id INTEGER NOT NULL,
+     PRIMARY KEY (seq, message_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX event_refs_message ON event_refs (message_id);
+   INSERT OR IGNORE INTO event_refs (seq, message_id)
+     SELECT seq, id FROM (
+       SELECT seq, json_extract(frame, '$.payload.message.id') AS id FROM events
+       UNION ALL SELECT seq, json_extract(frame, '$.payload.message.parent_message.message_id') FROM events
+       UNION ALL SELECT seq, json_extract(frame, '$.payload.channel.latest_message.id') FROM events
+       UNION ALL SELECT seq, json_extract(frame, '$.payload.channel.latest_message.parent_message.message_id') FROM events
+     ) WHERE typeof(id) = 'integer';
+   ALTER TABLE members ADD COLUMN joined_seq INTEGER;
+   UPDATE members SET joined_seq = COALESCE((SELECT MIN(seq) - 1 FROM events), (SELECT value FROM _meta WHERE key = 'seq'), 0);
+   UPDATE members SET joined_seq = added.seq
+     FROM (SELECT json_extract(frame, '$.payload.user.id') AS user_id, MAX(seq) - 1 AS seq FROM events
+           WHERE json_extract(frame, '$.event') = 'user_added.channel' GROUP BY 1) AS added
+     WHERE added.user_id = members.user_id;
+   CREATE TABLE alert_targets (
+     message_id INTEGER NOT NULL,
+     user_id INTEGER NOT NULL,
+     PRIMARY KEY (message_id, user_id)
+   ) WITHOUT ROWID;`,
 ];
 
 export type ChannelRow = {
@@ -107,10 +137,12 @@ export type MemberRow = {
   user_role: number;
   online: number;
   joined_on: number;
+  /** The channel's seq when the member (last) joined: their resume never reaches further back. */
+  joined_seq: number | null;
 };
 
 /** Columns of MemberRow (not read_cursor: the read cursor belongs to MessageStore's reads). */
-const MEMBER_COLUMNS = "user_id, email, display_name, has_avatar, last_active_on, user_role, online, joined_on";
+const MEMBER_COLUMNS = "user_id, email, display_name, has_avatar, last_active_on, user_role, online, joined_on, joined_seq";
 
 export type MessageRow = {
   id: number;
@@ -226,8 +258,8 @@ export class ChannelStore {
   addMember(p: UserProfile, role: number, readCursor: number, now: number): void {
     this.memberCache.delete(p.id);
     this.sql.exec(
-      `INSERT INTO members (user_id, email, display_name, has_avatar, last_active_on, user_role, read_cursor, joined_on)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO members (user_id, email, display_name, has_avatar, last_active_on, user_role, read_cursor, joined_on, joined_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, display_name = excluded.display_name,
          has_avatar = excluded.has_avatar, last_active_on = excluded.last_active_on`,
       p.id,
@@ -238,6 +270,7 @@ export class ChannelStore {
       role,
       readCursor,
       now,
+      this.seq(),
     );
   }
 
@@ -354,6 +387,7 @@ export class ChannelStore {
     const seq = this.seq() + 1;
     const frame = buildEvent(event, payload, now, seq);
     this.sql.exec("INSERT INTO events (seq, frame, created_on) VALUES (?, ?, ?)", seq, frame.text, now);
+    for (const id of messageRefs(payload)) this.sql.exec("INSERT INTO event_refs (seq, message_id) VALUES (?, ?)", seq, id);
     this.meta.set("seq", seq);
     this.seqCache = seq;
     return frame;
@@ -377,7 +411,32 @@ export class ChannelStore {
       )
       .toArray()[0];
     const cut = young ? young.seq - 1 : upTo;
-    if (cut > 0) this.sql.exec("DELETE FROM events WHERE seq <= ?", cut);
+    if (cut > 0) {
+      this.sql.exec("DELETE FROM events WHERE seq <= ?", cut);
+      this.sql.exec("DELETE FROM event_refs WHERE seq <= ?", cut);
+    }
+  }
+
+  /**
+   * Rewrites every logged frame that carries message `id` so it carries `content` instead (its
+   * current text after an edit, none after a delete). Call inside the transaction that edits or
+   * deletes the message, so the log never holds a frame that history has stopped showing.
+   * `forget` drops the message from the index (a deleted message changes no more).
+   */
+  rewriteMessage(id: number, content: string | object, forget: boolean): void {
+    const rows = this.sql
+      .exec<{ seq: number; frame: string }>(
+        "SELECT e.seq, e.frame FROM event_refs r JOIN events e ON e.seq = r.seq WHERE r.message_id = ?",
+        id,
+      )
+      .toArray();
+    for (const row of rows) {
+      const event = JSON.parse(row.frame) as { payload: unknown };
+      if (setMessageContent(event.payload, id, content)) {
+        this.sql.exec("UPDATE events SET frame = ? WHERE seq = ?", JSON.stringify(event), row.seq);
+      }
+    }
+    if (forget) this.sql.exec("DELETE FROM event_refs WHERE message_id = ?", id);
   }
 
   /** Oldest seq the log still holds (0 when it is empty). */

@@ -92,4 +92,22 @@ export class MessageStore {
       .toArray()
       .map((r) => r.user_id);
   }
+
+  /** Remembers who was alerted about a message (alert_targets), so its delete can redact them. */
+  addAlertTargets(messageId: number, userIds: readonly number[]): void {
+    for (const uid of userIds) {
+      this.sql.exec("INSERT OR IGNORE INTO alert_targets (message_id, user_id) VALUES (?, ?)", messageId, uid);
+    }
+  }
+
+  alertTargets(messageId: number): number[] {
+    return this.sql
+      .exec<{ user_id: number }>("SELECT user_id FROM alert_targets WHERE message_id = ? ORDER BY user_id", messageId)
+      .toArray()
+      .map((r) => r.user_id);
+  }
+
+  dropAlertTargets(messageId: number, userIds: readonly number[]): void {
+    for (const uid of userIds) this.sql.exec("DELETE FROM alert_targets WHERE message_id = ? AND user_id = ?", messageId, uid);
+  }
 }

@@ -16,7 +16,7 @@ import { type UnreadPayload, type UnreadState, sameUnread, unreadPayload } from 
 import { type Result, fail, ok } from "../rooms/errors";
 import { AlertStore } from "../storage/alertStore";
 import { UnreadStore } from "../storage/unreadStore";
-import { ALERTS_PAGE, alertObject } from "./alerts";
+import { ALERTS_PAGE, DELETED_ALERT_TEXT, alertObject } from "./alerts";
 import { QuotaStore } from "../storage/quotaStore";
 import { type QuotaCounts, type QuotaVerdict, Quotas } from "./quotas";
 
@@ -159,6 +159,11 @@ export class UserRoom extends SocketRoom {
 
   async alerts(): Promise<AlertObject[]> {
     return new AlertStore(this.ctx.storage.sql).list(ALERTS_PAGE).map(alertObject);
+  }
+
+  /** The channel deleted a message: its alerts here keep their place but lose its text. */
+  async redactAlerts(channelId: number, messageId: number): Promise<number> {
+    return new AlertStore(this.ctx.storage.sql).redact(channelId, messageId, DELETED_ALERT_TEXT);
   }
 
   async ackAlert(alertId: number): Promise<Result<null>> {

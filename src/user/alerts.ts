@@ -18,3 +18,6 @@ export function alertObject(row: AlertRow): AlertObject {
 
 /** user.alerts answers at most this many, newest first. */
 export const ALERTS_PAGE = 100;
+
+/** An alert's text once the message it quotes was deleted (the snippet must not outlive it). */
+export const DELETED_ALERT_TEXT = "This message was deleted.";

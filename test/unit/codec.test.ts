@@ -80,6 +80,21 @@ const table: { why: string; frame: string | ArrayBuffer; expected: Record<string
     expected: { kind: "command", command: { command: "ws_filter" } },
   },
   {
+    why: "an unpaired surrogate in a parameter is an error reply naming it",
+    frame: '{"command":"ws_add_reaction","message_id":1,"emoji_value":"\\ud83d","correlationId":"s"}',
+    expected: { kind: "invalid", name: "ws_add_reaction", correlationId: "s", error: "emoji_value: must be valid Unicode text (unpaired surrogate)" },
+  },
+  {
+    why: "an unpaired surrogate in a filter is an error reply naming the entry",
+    frame: '{"type":"filter","filters":[{"property":"event","value":"a"},{"property":"x\\udc00","value":"b"}]}',
+    expected: { kind: "invalid", name: "ws_filter", error: "filters.1.property: must be valid Unicode text (unpaired surrogate)" },
+  },
+  {
+    why: "a surrogate pair is text like any other",
+    frame: '{"command":"ws_add_reaction","message_id":1,"emoji_value":"\\ud83d\\ude00"}',
+    expected: { kind: "command", command: { command: "ws_add_reaction", emoji_value: "😀" } },
+  },
+  {
     why: "filter property that is not a string is an error reply",
     frame: '{"type":"filter","filters":[{"property":5,"value":"x"}]}',
     expected: { kind: "invalid", name: "ws_filter" },

@@ -32,6 +32,7 @@ describe("EventStream.resume", () => {
     ls: number | undefined;
     epoch: string;
     since: number;
+    joined?: number | null;
     expected: { recovered: boolean; seqs: number[]; seq: number };
   }[] = [
     { why: "replays what was missed up to where the live stream began", log: { seq: 10, first: 1 }, ls: 10, epoch: "E", since: 6, expected: { recovered: true, seqs: [7, 8, 9, 10], seq: 10 } },
@@ -44,11 +45,15 @@ describe("EventStream.resume", () => {
     { why: "foreign epoch", log: { seq: 10, first: 1 }, ls: 10, epoch: "other", since: 6, expected: { recovered: false, seqs: [], seq: 10 } },
     { why: "since ahead of the room", log: { seq: 10, first: 1 }, ls: 10, epoch: "E", since: 11, expected: { recovered: false, seqs: [], seq: 10 } },
     { why: "unknown live start (attachment from before this field): no guess", log: { seq: 10, first: 1 }, ls: undefined, epoch: "E", since: 6, expected: { recovered: false, seqs: [], seq: 10 } },
+    { why: "since at the member's join seq: replays from the join", log: { seq: 10, first: 1 }, ls: 10, epoch: "E", since: 6, joined: 6, expected: { recovered: true, seqs: [7, 8, 9, 10], seq: 10 } },
+    { why: "since before the member's join seq: never reaches back", log: { seq: 10, first: 1 }, ls: 10, epoch: "E", since: 0, joined: 6, expected: { recovered: false, seqs: [], seq: 10 } },
+    { why: "unknown join seq: nothing before now", log: { seq: 10, first: 1 }, ls: 10, epoch: "E", since: 6, joined: null, expected: { recovered: false, seqs: [], seq: 10 } },
+    { why: "unknown join seq, nothing missed: recovered", log: { seq: 10, first: 1 }, ls: 10, epoch: "E", since: 10, joined: null, expected: { recovered: true, seqs: [], seq: 10 } },
   ];
   for (const t of table) {
     it(t.why, () => {
       const { store } = fakeStore(t.log);
-      const plan = new EventStream(store, { minEvents: 1000, minAgeMs: 1 }).resume(session(t.ls), t.epoch, t.since);
+      const plan = new EventStream(store, { minEvents: 1000, minAgeMs: 1 }).resume(session(t.ls), t.epoch, t.since, t.joined === undefined ? 0 : t.joined);
       expect({ recovered: plan.recovered, seqs: plan.frames.map((f) => f.event.meta.seq), seq: plan.seq }).toEqual(t.expected);
     });
   }

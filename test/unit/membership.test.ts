@@ -13,6 +13,7 @@ function member(user_id: number, user_role: number, joined_on: number): MemberRo
     user_role,
     online: 0,
     joined_on,
+    joined_seq: 0,
   };
 }
 
