@@ -1,12 +1,11 @@
 /**
- * The client library (src/client) against the real local server (`npm start`): connecting,
+ * The client package (packages/client) against the real local server (`npm start`): connecting,
  * receiving, requests, filters, reconnection with resume, silent drops, token refresh, close.
  */
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { DEV_JWT_SECRET, signToken } from "../../src/auth/tokens";
-import { RealtimeClient, RequestError, type RtmSocket, type Status } from "../../src/client";
-import type { ClientOptions } from "../../src/client";
-import type { MessageObject, ServerEvent } from "../../src/client/wire";
+import { RealtimeClient, RequestError, type RtmSocket, type Status } from "../../packages/client/src/index.ts";
+import type { ClientOptions, MessageObject, ServerEvent } from "../../packages/client/src/index.ts";
 import { flakyWebSocket } from "../helpers/flakySocket";
 import { type TestUser } from "../helpers/api";
 import { nodeApi } from "../helpers/node";

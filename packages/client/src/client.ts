@@ -1,8 +1,8 @@
-import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
-import { ApiCallError, type Fetch, HttpApi } from "./http";
-import { type Resync, RtmSocket, type SocketOptions, type Status, type TokenSource } from "./socket";
-import { tokenExpiry } from "./token";
-import type { MessageObject, UserObject } from "./wire";
+import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
+import { ApiCallError, type Fetch, HttpApi } from "./http.js";
+import { type Resync, RtmSocket, type SocketOptions, type Status, type TokenSource } from "./socket.js";
+import { tokenExpiry } from "./token.js";
+import type { MessageObject, UserObject } from "./protocol.js";
 
 export interface ClientOptions {
   /** origin of the service, e.g. "https://realtime.example.com" (default: the page's origin) */
