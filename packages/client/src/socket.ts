@@ -39,6 +39,8 @@ export interface Status {
   close?: { code: number; reason: string };
   /** the close that caused the latest reconnection */
   lastDrop?: { code: number; reason: string };
+  /** why connecting failed before any socket existed (e.g. rtm.connect answered 401) */
+  error?: string;
 }
 
 export interface Resync {
