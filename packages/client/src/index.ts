@@ -1,11 +1,11 @@
 /**
  * The realtime client (browsers and Node ≥ 22). Everything exported here is the package's public
- * surface; test/unit/client-surface.test.ts fails when it changes without the report being updated.
+ * surface (api-report.md); test/unit/client-surface.test.ts fails when it changes without the report.
  */
 export { RealtimeClient, type ClientOptions } from "./client.js";
 export { RequestError } from "./requests.js";
 export { RtmSocket, type ConnectionState, type Resync, type Status } from "./socket.js";
-export { ApiCallError, HttpApi } from "./http.js";
+export { ApiCallError, HttpApi, type Fetch } from "./http.js";
 export type { BackoffOptions } from "./backoff.js";
 export { CloseCode } from "./protocol.js";
 export type {
