@@ -9,6 +9,7 @@ import type { ClientOptions, MessageObject, ServerEvent } from "../../packages/c
 import { flakyWebSocket } from "../helpers/flakySocket";
 import { type TestUser } from "../helpers/api";
 import { nodeApi } from "../helpers/node";
+import { waitFor } from "../helpers/waitFor";
 
 const base = inject("baseUrl");
 const api = nodeApi(base);
@@ -24,17 +25,6 @@ async function loggedIn(user: TestUser, options: ClientOptions = {}): Promise<Re
   await client.login(user.email, user.password);
   await client.connect();
   return client;
-}
-
-/** Polls until `check` returns a value other than undefined/false (every wait has a timeout). */
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function record(socket: RtmSocket) {

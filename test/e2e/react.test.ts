@@ -13,6 +13,7 @@ import { RealtimeClient } from "../../packages/client/src/index.ts";
 import { RealtimeProvider, useChannel, useRealtimeStatus, type ChannelState } from "../../packages/client/src/react.ts";
 import type { Status } from "../../packages/client/src/socket.ts";
 import { nodeApi } from "../helpers/node";
+import { waitFor } from "../helpers/waitFor";
 
 const base = inject("baseUrl");
 const api = nodeApi(base);
@@ -23,16 +24,6 @@ const document = (globalThis as unknown as { document: Document }).document;
 afterEach(() => {
   for (const fn of cleanup.splice(0)) fn();
 });
-
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function loggedIn(email: string, password: string): Promise<RealtimeClient> {
   const client = new RealtimeClient({ baseUrl: base });
