@@ -1,9 +1,9 @@
 /**
  * The demo web app (bundled into the worker by demo/build.ts, served at /): everything goes through
- * the client library in src/client. Plain DOM, no framework; state below, render functions after.
+ * the client package (@edge-realtime/client, packages/client). Plain DOM, no framework; state below, render functions after.
  */
-import { ApiCallError, RealtimeClient, type RtmSocket, type Status } from "../src/client";
-import type { ChannelObject, LockObject, MessageObject, UserObject } from "../src/client/wire";
+import { ApiCallError, RealtimeClient, type RtmSocket, type Status } from "@edge-realtime/client";
+import type { ChannelObject, LockObject, MessageObject, UserObject } from "@edge-realtime/client";
 import { $, h, input, toast } from "./dom";
 
 const TOKEN_KEY = "edge-realtime-demo.token";

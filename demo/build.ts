@@ -1,7 +1,9 @@
 /**
  * Builds the demo web app into one TypeScript module the worker serves it from
  * (`src/generated/demo.ts`, gitignored): `demo/app.ts` bundled by esbuild, with `index.html` and
- * `style.css`, each with its content type and an ETag.
+ * `style.css`, each with its content type and an ETag. The demo imports the client as a user does,
+ * by package name (`@edge-realtime/client`, resolved through its `exports` to the built dist/),
+ * so the client package is built first.
  *
  * Why not Workers static assets: under `wrangler dev` an `[assets]` block puts the asset router
  * worker in front of every request, websocket upgrades included (`run_worker_first` is decided by
@@ -13,11 +15,13 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { buildSync } from "esbuild";
+import { buildClient } from "../packages/client/scripts/build.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = `${root}src/generated/demo.ts`;
 
 export function buildDemo(): void {
+  buildClient({ ifChanged: true });
   const bundle = buildSync({
     entryPoints: [`${root}demo/app.ts`],
     bundle: true,

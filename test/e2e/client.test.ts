@@ -1,15 +1,15 @@
 /**
- * The client library (src/client) against the real local server (`npm start`): connecting,
+ * The client package (packages/client) against the real local server (`npm start`): connecting,
  * receiving, requests, filters, reconnection with resume, silent drops, token refresh, close.
  */
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { DEV_JWT_SECRET, signToken } from "../../src/auth/tokens";
-import { RealtimeClient, RequestError, type RtmSocket, type Status } from "../../src/client";
-import type { ClientOptions } from "../../src/client";
-import type { MessageObject, ServerEvent } from "../../src/client/wire";
+import { RealtimeClient, RequestError, type RtmSocket, type Status } from "../../packages/client/src/index.ts";
+import type { ClientOptions, MessageObject, ServerEvent } from "../../packages/client/src/index.ts";
 import { flakyWebSocket } from "../helpers/flakySocket";
 import { type TestUser } from "../helpers/api";
 import { nodeApi } from "../helpers/node";
+import { waitFor } from "../helpers/waitFor";
 
 const base = inject("baseUrl");
 const api = nodeApi(base);
@@ -25,17 +25,6 @@ async function loggedIn(user: TestUser, options: ClientOptions = {}): Promise<Re
   await client.login(user.email, user.password);
   await client.connect();
   return client;
-}
-
-/** Polls until `check` returns a value other than undefined/false (every wait has a timeout). */
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function record(socket: RtmSocket) {

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffCeiling, backoffDelay } from "../../src/client/backoff";
-import { closeAction } from "../../src/client/closePolicy";
-import { tokenExpiry } from "../../src/client/token";
+import { backoffCeiling, backoffDelay } from "../../packages/client/src/backoff.ts";
+import { closeAction } from "../../packages/client/src/closePolicy.ts";
+import { tokenExpiry } from "../../packages/client/src/token.ts";
 
 const opts = { baseMs: 500, maxMs: 15_000 };
 

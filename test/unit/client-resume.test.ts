@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ServerEvent } from "../../src/protocol/envelope";
-import { ResumeState } from "../../src/client/resume";
+import type { ServerEvent } from "../../packages/client/src/types.ts";
+import { ResumeState } from "../../packages/client/src/resume.ts";
 
 const ev = (seq?: number, event = "chat.postMessage"): ServerEvent => ({
   meta: seq === undefined ? { api: "v1", time: 1 } : { api: "v1", time: 1, seq },

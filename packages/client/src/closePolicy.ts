@@ -1,4 +1,4 @@
-import { CloseCode } from "../protocol/closeCodes";
+import { CloseCode } from "./protocol.js";
 
 /**
  * What a client does when the server closes a socket (SPEC §3 close codes). Everything not listed

@@ -1,4 +1,4 @@
-import type { ErrorReply, SuccessReply } from "./wire";
+import type { ErrorReply, SuccessReply } from "./protocol.js";
 
 /** A request was answered with an error reply, timed out, or its connection dropped first. */
 export class RequestError extends Error {

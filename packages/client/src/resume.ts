@@ -1,4 +1,4 @@
-import type { ServerEvent } from "../protocol/envelope";
+import type { ServerEvent } from "./types.js";
 
 /**
  * Per-channel resume bookkeeping (SPEC §3 "Resume"). It remembers the room's `epoch` and the last

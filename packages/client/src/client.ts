@@ -1,8 +1,8 @@
-import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
-import { ApiCallError, type Fetch, HttpApi } from "./http";
-import { type Resync, RtmSocket, type SocketOptions, type Status, type TokenSource } from "./socket";
-import { tokenExpiry } from "./token";
-import type { MessageObject, UserObject } from "./wire";
+import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
+import { ApiCallError, type Fetch, HttpApi } from "./http.js";
+import { type Resync, RtmSocket, type SocketOptions, type Status, type TokenSource } from "./socket.js";
+import { tokenExpiry } from "./token.js";
+import type { MessageObject, UserObject } from "./protocol.js";
 
 export interface ClientOptions {
   /** origin of the service, e.g. "https://realtime.example.com" (default: the page's origin) */
@@ -61,6 +61,7 @@ export class RealtimeClient implements TokenSource {
   private refreshing: Promise<string> | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private userStream: RtmSocket | null = null;
+  private connecting: Promise<RtmSocket> | null = null;
   private readonly channels = new Map<number, RtmSocket>();
   private closed = false;
   private readonly onOnline = () => {
@@ -103,12 +104,29 @@ export class RealtimeClient implements TokenSource {
     this.http.token = token;
   }
 
-  /** rtm.connect, then the user stream; resolves once its ws_auth succeeded. */
-  async connect(): Promise<RtmSocket> {
-    await this.refresh();
-    if (!this.userStream) this.userStream = this.open(this.wsEndpoint!, null);
-    await this.userStream.ready();
-    return this.userStream;
+  /**
+   * rtm.connect, then the user stream; resolves once its ws_auth succeeded. Calling it again (a
+   * second view, a React provider and hook) waits for the same connection; after a failure, the
+   * next call tries again.
+   */
+  connect(): Promise<RtmSocket> {
+    if (this.userStream?.state.state === "closed") {
+      // Ended for good (e.g. the session expired and the app logged in again): start over.
+      this.userStream = null;
+      this.connecting = null;
+    }
+    if (!this.connecting) {
+      this.connecting = (async () => {
+        if (!this.wsEndpoint) await this.refresh();
+        if (!this.userStream) this.userStream = this.open(this.wsEndpoint!, null);
+        await this.userStream.ready();
+        return this.userStream;
+      })();
+      this.connecting.catch(() => {
+        this.connecting = null;
+      });
+    }
+    return this.connecting;
   }
 
   /** The user stream (after connect()). */

@@ -1,4 +1,4 @@
-import type { ChannelObject, LockObject, MemberObject, MessageObject, UserObject } from "./wire";
+import type { ChannelObject, LockObject, MemberObject, MessageObject, UserObject } from "./protocol.js";
 
 /** A failed API call: the server's error envelope (SPEC §2) with the HTTP status. */
 export class ApiCallError extends Error {

@@ -1,21 +1,19 @@
 import ReconnectingWebSocket from "partysocket/ws";
-import { AUTO_PING, type ServerEvent } from "../protocol/envelope";
-import { type BackoffOptions, backoffDelay } from "./backoff";
-import { closeAction } from "./closePolicy";
-import { Listeners } from "./emitter";
-import { RequestError, Requests } from "./requests";
-import { ResumeState } from "./resume";
-import type {
-  AppCommand,
-  CommandParams,
-  ErrorReply,
-  EventName,
-  EventPayloads,
-  FilterSpec,
-  MessageObject,
-  RtmEvent,
-  SuccessReply,
-} from "./wire";
+import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import { closeAction } from "./closePolicy.js";
+import { Listeners } from "./emitter.js";
+import { RequestError, Requests } from "./requests.js";
+import { ResumeState } from "./resume.js";
+import {
+  AUTO_PING,
+  type ErrorReply,
+  type EventName,
+  type EventPayloads,
+  type FilterSpec,
+  type MessageObject,
+  type SuccessReply,
+} from "./protocol.js";
+import type { AppCommand, CommandParams, RtmEvent, ServerEvent } from "./types.js";
 
 /**
  * One logical realtime socket (the user stream or one channel) that survives drops.
@@ -41,6 +39,8 @@ export interface Status {
   close?: { code: number; reason: string };
   /** the close that caused the latest reconnection */
   lastDrop?: { code: number; reason: string };
+  /** why connecting failed before any socket existed (e.g. rtm.connect answered 401) */
+  error?: string;
 }
 
 export interface Resync {
