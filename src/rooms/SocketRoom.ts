@@ -18,6 +18,7 @@ import { type Matcher, compileFilters, matches } from "../protocol/filters";
 import { parseId } from "../protocol/ids";
 import { log, setLogLevel } from "../ops/log";
 import { Meta, migrate } from "../storage/sqlite";
+import { answerAbsentRoom } from "./absentRoom";
 import { Clock } from "./clock";
 import { CommandError } from "./errors";
 import { type DomainTimer, earliest, runDue } from "./timers";
@@ -127,6 +128,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a websocket upgrade", { status: 426 });
     }
+    if (this.vacated) return answerAbsentRoom(this.env, this.config, this.vacated);
     const roomId = routedId(request.url);
     if (roomId !== null) this.bind(roomId);
     if (this.tooManyPending()) {
@@ -320,6 +322,25 @@ export abstract class SocketRoom extends DurableObject<Env> {
     return this.lifecycle;
   }
 
+  /**
+   * Set once the room's storage is deleted (`vacate`): this instance answers sockets like an absent
+   * room, with this close after ws_auth, and touches storage no more.
+   */
+  protected vacated: CloseDecision | null = null;
+
+  /**
+   * Deletes everything the room stores, its alarm included, once the lifecycle work queued so far
+   * (presence, stats) has run. Call after closing every socket.
+   */
+  protected async vacate(close: CloseDecision): Promise<void> {
+    await this.settled();
+    this.vacated = close;
+    this.alarmAt = null;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.meta.forget();
+  }
+
   // --- closing --------------------------------------------------------------------------------
 
   protected async closeConn(ws: WebSocket, conn: Conn, code: number, reason: string): Promise<void> {
@@ -500,6 +521,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    if (this.vacated) return;
     // The alarm that fired is no longer set; anything armAt sets while this runs is kept below.
     this.alarmAt = null;
     try {

@@ -61,6 +61,10 @@ export class Directory {
     return row ? toRecord(row) : null;
   }
 
+  async userExists(id: number): Promise<boolean> {
+    return (await this.db.prepare("SELECT 1 AS one FROM users WHERE id = ?1").bind(id).first()) !== null;
+  }
+
   /** Users for the given ids, in no particular order; missing ids are simply absent. */
   async usersByIds(ids: readonly number[]): Promise<UserRecord[]> {
     if (ids.length === 0) return [];
