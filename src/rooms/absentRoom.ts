@@ -38,9 +38,9 @@ export function answerAbsentRoom(env: Env, config: Config, refusal: CloseDecisio
   };
   server.addEventListener("close", () => close(1000, "closed"));
   server.addEventListener("error", () => close(1000, "closed"));
-  server.addEventListener("message", async (ev) => {
+  const onFrame = async (data: string | ArrayBuffer): Promise<void> => {
     if (!open) return;
-    const decoded = decodeFrame(ev.data as string | ArrayBuffer, limits);
+    const decoded = decodeFrame(data, limits);
     if (decoded.kind === "close") return close(decoded.close.code, decoded.close.reason);
     if (decoded.kind === "pong") return;
     const name = decoded.kind === "command" ? decoded.command.command : decoded.name;
@@ -55,6 +55,7 @@ export function answerAbsentRoom(env: Env, config: Config, refusal: CloseDecisio
       return close(CloseCode.AuthFailed, err instanceof TokenError && err.reason === "expired" ? "token expired" : "authentication failed");
     }
     close(refusal.code, refusal.reason);
-  });
+  };
+  server.addEventListener("message", (ev) => void onFrame(ev.data as string | ArrayBuffer));
   return new Response(null, { status: 101, webSocket: client });
 }
