@@ -1,6 +1,7 @@
 import type { RtmClaims } from "../auth/tokens";
 import type { Env } from "../env";
-import { CloseCode } from "../protocol/closeCodes";
+import { CloseCode, type CloseDecision } from "../protocol/closeCodes";
+import { missingRoom } from "../rooms/existence";
 import type { Command } from "../protocol/commands";
 import { type OutFrame, buildEvent } from "../protocol/envelope";
 import { ROLE_MEMBER, ROLE_OWNER, type UserProfile, formatTime, unixSeconds, userObject } from "../protocol/objects";
@@ -92,6 +93,11 @@ export class ChannelRoom extends SocketRoom {
   protected bind(_roomId: number): void {
     // The channel's id is recorded by create(); a socket to a channel that never existed is
     // refused after ws_auth (4003), like any non-member.
+  }
+
+  protected override async absentId(roomId: number): Promise<CloseDecision | null> {
+    // Only an id the directory does not hold as live: a live one may be in the middle of create().
+    return this.store.channel() ? null : missingRoom(this.env, "channel", roomId);
   }
 
   protected admit(claims: RtmClaims): Admission {

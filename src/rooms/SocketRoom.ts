@@ -68,6 +68,8 @@ const NEVER = Number.POSITIVE_INFINITY;
 export abstract class SocketRoom extends DurableObject<Env> {
   protected readonly config: Config;
   protected readonly meta: Meta;
+  /** The storage had no schema when this instance started (see `absentId`). */
+  protected readonly fresh: boolean;
   readonly clock = new Clock();
   /** every socket's state, closed ones included (so a late close event is recognised as done) */
   private readonly conns = new WeakMap<WebSocket, Conn>();
@@ -97,7 +99,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     };
     // The runtime answers the exact ping frame itself, without waking a hibernating room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(AUTO_PING, PONG));
-    migrate(ctx.storage, this.schema());
+    this.fresh = migrate(ctx.storage, this.schema());
     this.meta = Meta.of(ctx.storage.sql);
   }
 
@@ -109,6 +111,14 @@ export abstract class SocketRoom extends DurableObject<Env> {
   protected abstract schema(): readonly string[];
   /** Remember the id the worker routed this socket to (first upgrade of a fresh room). */
   protected abstract bind(roomId: number): void;
+  /**
+   * Called on an upgrade to a `fresh` room: the close for an id that does not exist (the room then
+   * deletes the schema it just wrote and answers like an absent room), or null. The worker checks
+   * ids before forwarding; this catches what reaches a room anyway (a channel removed moments ago).
+   */
+  protected absentId(_roomId: number): Promise<CloseDecision | null> {
+    return Promise.resolve(null);
+  }
   /** May this user hold a socket here? */
   protected abstract admit(claims: RtmClaims): Admission;
   /** Payload of `rtm.ready` beyond connection_id and user_id (may record state in the session; it is persisted). */
@@ -128,8 +138,12 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a websocket upgrade", { status: 426 });
     }
-    if (this.vacated) return answerAbsentRoom(this.env, this.config, this.vacated);
     const roomId = routedId(request.url);
+    if (this.fresh && !this.vacated && roomId !== null) {
+      const absent = await this.absentId(roomId);
+      if (absent) await this.vacate(absent);
+    }
+    if (this.vacated) return answerAbsentRoom(this.env, this.config, this.vacated);
     if (roomId !== null) this.bind(roomId);
     if (this.tooManyPending()) {
       return Response.json(

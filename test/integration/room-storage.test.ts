@@ -2,9 +2,10 @@
  * Durable state exists only for ids that exist: upgrades, lookups and commands for unused ids
  * create no Durable Object, and removing a channel deletes its room's storage and alarm.
  */
-import { env, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { report, tried } from "../helpers/hostile";
+import { type RawSocket, TestSocket } from "../helpers/socket";
 import { api, channelSocket, channelStub, userSocket } from "../helpers/workerd";
 
 afterAll(() => report("room-storage"));
@@ -95,5 +96,25 @@ describe("removing a channel", () => {
     const r = await api.call("channel.history", { channel_id: channel.id }, bob.token);
     expect(r.status).toBe(404);
     expect(await stored()).toEqual({ tables: [], alarm: null });
+  });
+
+  it("an upgrade that reaches the evicted room of a removed channel anyway gets 4004 and leaves no tables", async () => {
+    const alice = await api.newUser("Alice");
+    const channel = await api.newChannel(alice.token, []);
+    await api.ok("channel.remove", { channel_id: channel.id }, alice.token);
+    const stub = channelStub(channel.id);
+    await evictDurableObject(stub);
+    // Straight to the room, as a worker isolate that still remembered the channel as live would.
+    const res = await stub.fetch(`http://realtime.test/rtm/ws/channel/${channel.id}`, { headers: { Upgrade: "websocket" } });
+    const raw = res.webSocket!;
+    raw.accept();
+    const ws = new TestSocket(raw as unknown as RawSocket);
+    ws.send({ command: "ws_auth", auth_token: alice.wsToken });
+    expect((await ws.waitClose()).code).toBe(4004);
+    tried("upgrade reaching a removed channel's room");
+    const tables = await runInDurableObject(stub, (_room, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray(),
+    );
+    expect(tables).toEqual([]);
   });
 });
