@@ -1,6 +1,7 @@
 import type { RtmClaims } from "../auth/tokens";
 import type { Env } from "../env";
-import { CloseCode } from "../protocol/closeCodes";
+import { CloseCode, type CloseDecision } from "../protocol/closeCodes";
+import { missingRoom } from "../rooms/existence";
 import type { Command } from "../protocol/commands";
 import { type OutFrame, buildEvent } from "../protocol/envelope";
 import { ROLE_MEMBER, ROLE_OWNER, type UserProfile, formatTime, unixSeconds, userObject } from "../protocol/objects";
@@ -86,12 +87,17 @@ export class ChannelRoom extends SocketRoom {
   }
 
   protected roomLabel(): string {
-    return `channel:${this.store.channel()?.id ?? "unbound"}`;
+    return `channel:${this.vacated ? "removed" : (this.store.channel()?.id ?? "unbound")}`;
   }
 
   protected bind(_roomId: number): void {
     // The channel's id is recorded by create(); a socket to a channel that never existed is
     // refused after ws_auth (4003), like any non-member.
+  }
+
+  protected override async absentId(roomId: number): Promise<CloseDecision | null> {
+    // Only an id the directory does not hold as live: a live one may be in the middle of create().
+    return this.store.channel() ? null : missingRoom(this.env, "channel", roomId);
   }
 
   protected admit(claims: RtmClaims): Admission {
@@ -112,6 +118,7 @@ export class ChannelRoom extends SocketRoom {
 
   /** The live channel and the caller's membership, or the failure to answer. */
   private access(userId: number): { channel: ChannelRow; member: MemberRow } | Failure {
+    if (this.vacated) return noChannel();
     const channel = this.store.channel();
     if (!channel || channel.removed) return noChannel();
     const member = this.store.member(userId);
@@ -349,7 +356,8 @@ export class ChannelRoom extends SocketRoom {
 
   /**
    * `channel.remove` {channel_id} to the channel's sockets (then closed 4004) and to every member's
-   * stream. The room keeps its rows (marked removed) so late sockets get 4004 and routes 404.
+   * stream; then the room deletes its storage. The directory keeps the channel marked removed, so
+   * late sockets still get 4004 after ws_auth and routes 404, without reaching this room.
    */
   private async removeChannelNow(): Promise<Result<null>> {
     const channel = this.store.channel()!;
@@ -370,11 +378,13 @@ export class ChannelRoom extends SocketRoom {
         .map((m) => userRoom(this.env, m.user_id).membershipChanged(m.user_id, channel.id, false, [{ event: "channel.remove", payload }])),
     );
     await this.forgetUnread(this.store.members().map((m) => m.user_id));
+    await this.vacate({ code: CloseCode.ChannelRemoved, reason: "channel removed" });
     return ok(null);
   }
 
   /** The user changed their profile: update the member copy; `user.profileUpdate` to every socket. */
   async profileChanged(profile: UserProfile): Promise<Result<null>> {
+    if (this.vacated) return noChannel();
     const channel = this.store.channel();
     if (!channel || channel.removed) return noChannel();
     if (!this.store.member(profile.id)) return notMember();
@@ -389,6 +399,7 @@ export class ChannelRoom extends SocketRoom {
 
   /** The user's global presence changed (called by their UserRoom). */
   async presenceChanged(userId: number, online: boolean, v: number, at: number): Promise<void> {
+    if (this.vacated) return;
     this.presence.apply(userId, { online, v, at });
   }
 

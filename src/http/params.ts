@@ -8,7 +8,7 @@ const BODY_LIMIT_BYTES = 256 * 1024;
 
 /**
  * Parameters from the query string merged with a JSON, urlencoded or multipart body (SPEC §2:
- * all three are accepted). Malformed bodies are 400, other content types 415, huge ones 413.
+ * all three are accepted). Malformed bodies are 400, other content types 415, huge ones 413 (cut off while streaming).
  */
 export async function readParams(c: Context): Promise<Record<string, unknown>> {
   const params: Record<string, unknown> = { ...c.req.query() };
@@ -16,21 +16,22 @@ export async function readParams(c: Context): Promise<Record<string, unknown>> {
   if (method === "GET" || method === "HEAD") return params;
 
   const length = Number(c.req.header("content-length") ?? 0);
-  if (length > BODY_LIMIT_BYTES) throw new ApiError(413, "body_too_large", "request body too large");
-  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (length > BODY_LIMIT_BYTES) throw tooLarge();
+  const contentType = c.req.header("content-type") ?? "";
+  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  const bytes = await readLimited(c.req.raw.body, BODY_LIMIT_BYTES);
 
   if (type === "multipart/form-data") {
-    let form: Record<string, unknown>;
+    const form: Record<string, unknown> = {};
     try {
-      form = await c.req.parseBody();
+      for (const [k, v] of await new Response(bytes, { headers: { "content-type": contentType } }).formData()) form[k] = v;
     } catch {
       throw new ApiError(400, "malformed_body", "malformed multipart body");
     }
     return { ...params, ...form };
   }
 
-  const raw = await c.req.text();
-  if (raw.length > BODY_LIMIT_BYTES) throw new ApiError(413, "body_too_large", "request body too large");
+  const raw = new TextDecoder().decode(bytes);
   if (raw.trim() === "") return params;
 
   if (type === "application/x-www-form-urlencoded") {
@@ -50,6 +51,36 @@ export async function readParams(c: Context): Promise<Record<string, unknown>> {
     return { ...params, ...(body as Record<string, unknown>) };
   }
   throw new ApiError(415, "unsupported_media_type", `unsupported content type: ${type}`);
+}
+
+const tooLarge = () => new ApiError(413, "body_too_large", "request body too large");
+
+/**
+ * The body's bytes, read chunk by chunk and given up (the stream cancelled, 413) as soon as they
+ * pass `limit`: a chunked upload without a content-length never gets buffered whole.
+ */
+export async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /** 422 with each failing field repeated as a top-level key (as AirSend does). */

@@ -18,6 +18,7 @@ import { type FilterSpec, type Matcher, compileFilters, matches } from "../proto
 import { parseId } from "../protocol/ids";
 import { log, setLogLevel } from "../ops/log";
 import { Meta, migrate } from "../storage/sqlite";
+import { answerAbsentRoom } from "./absentRoom";
 import { Clock } from "./clock";
 import { CommandError } from "./errors";
 import { type DomainTimer, earliest, runDue } from "./timers";
@@ -69,6 +70,8 @@ const NEVER = Number.POSITIVE_INFINITY;
 export abstract class SocketRoom extends DurableObject<Env> {
   protected readonly config: Config;
   protected readonly meta: Meta;
+  /** The storage had no schema when this instance started (see `absentId`). */
+  protected readonly fresh: boolean;
   readonly clock = new Clock();
   /** every socket's state, closed ones included (so a late close event is recognised as done) */
   private readonly conns = new WeakMap<WebSocket, Conn>();
@@ -98,7 +101,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     };
     // The runtime answers the exact ping frame itself, without waking a hibernating room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(AUTO_PING, PONG));
-    migrate(ctx.storage, this.schema());
+    this.fresh = migrate(ctx.storage, this.schema());
     this.meta = Meta.of(ctx.storage.sql);
   }
 
@@ -110,6 +113,14 @@ export abstract class SocketRoom extends DurableObject<Env> {
   protected abstract schema(): readonly string[];
   /** Remember the id the worker routed this socket to (first upgrade of a fresh room). */
   protected abstract bind(roomId: number): void;
+  /**
+   * Called on an upgrade to a `fresh` room: the close for an id that does not exist (the room then
+   * deletes the schema it just wrote and answers like an absent room), or null. The worker checks
+   * ids before forwarding; this catches what reaches a room anyway (a channel removed moments ago).
+   */
+  protected absentId(_roomId: number): Promise<CloseDecision | null> {
+    return Promise.resolve(null);
+  }
   /** May this user hold a socket here? */
   protected abstract admit(claims: RtmClaims): Admission;
   /** Payload of `rtm.ready` beyond connection_id and user_id (may record state in the session; it is persisted). */
@@ -130,6 +141,11 @@ export abstract class SocketRoom extends DurableObject<Env> {
       return new Response("expected a websocket upgrade", { status: 426 });
     }
     const roomId = routedId(request.url);
+    if (this.fresh && !this.vacated && roomId !== null) {
+      const absent = await this.absentId(roomId);
+      if (absent) await this.vacate(absent);
+    }
+    if (this.vacated) return answerAbsentRoom(this.env, this.config, this.vacated);
     if (roomId !== null) this.bind(roomId);
     if (this.tooManyPending()) {
       return Response.json(
@@ -348,6 +364,25 @@ export abstract class SocketRoom extends DurableObject<Env> {
     return this.lifecycle;
   }
 
+  /**
+   * Set once the room's storage is deleted (`vacate`): this instance answers sockets like an absent
+   * room, with this close after ws_auth, and touches storage no more.
+   */
+  protected vacated: CloseDecision | null = null;
+
+  /**
+   * Deletes everything the room stores, its alarm included, once the lifecycle work queued so far
+   * (presence, stats) has run. Call after closing every socket.
+   */
+  protected async vacate(close: CloseDecision): Promise<void> {
+    await this.settled();
+    this.vacated = close;
+    this.alarmAt = null;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.meta.forget();
+  }
+
   // --- closing --------------------------------------------------------------------------------
 
   protected async closeConn(ws: WebSocket, conn: Conn, code: number, reason: string): Promise<void> {
@@ -528,6 +563,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    if (this.vacated) return;
     // The alarm that fired is no longer set; anything armAt sets while this runs is kept below.
     this.alarmAt = null;
     try {

@@ -65,6 +65,10 @@ export class Directory {
     return row ? toRecord(row) : null;
   }
 
+  async userExists(id: number): Promise<boolean> {
+    return (await this.db.prepare("SELECT 1 AS one FROM users WHERE id = ?1").bind(id).first()) !== null;
+  }
+
   /** Users for the given ids, in no particular order; missing ids are simply absent. */
   async usersByIds(ids: readonly number[]): Promise<UserRecord[]> {
     if (ids.length === 0) return [];
@@ -140,14 +144,27 @@ export class Directory {
       .first<{ failures: number; locked_until: number }>();
   }
 
-  async setThrottle(account: string, failures: number, lockedUntil: number): Promise<void> {
-    await this.db
-      .prepare(
-        `INSERT INTO login_throttle (account, failures, locked_until) VALUES (?1, ?2, ?3)
-         ON CONFLICT (account) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`,
-      )
-      .bind(account, failures, lockedUntil)
-      .run();
+  /**
+   * Replaces the account's throttle row only if it still reads `prev` (null: no row yet), so two
+   * concurrent logins can never both build on the same count. True when this call won.
+   */
+  async swapThrottle(
+    account: string,
+    prev: { failures: number; locked_until: number } | null,
+    next: { failures: number; locked_until: number },
+  ): Promise<boolean> {
+    const statement = prev
+      ? this.db
+          .prepare(
+            `UPDATE login_throttle SET failures = ?2, locked_until = ?3
+             WHERE account = ?1 AND failures = ?4 AND locked_until = ?5`,
+          )
+          .bind(account, next.failures, next.locked_until, prev.failures, prev.locked_until)
+      : this.db
+          .prepare("INSERT INTO login_throttle (account, failures, locked_until) VALUES (?1, ?2, ?3) ON CONFLICT (account) DO NOTHING")
+          .bind(account, next.failures, next.locked_until);
+    const { meta } = await statement.run();
+    return meta.changes === 1;
   }
 
   async clearThrottle(account: string): Promise<void> {

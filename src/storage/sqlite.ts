@@ -1,8 +1,9 @@
 /**
  * Versioned, idempotent SQLite schema for a Durable Object, plus a tiny key/value `_meta` table.
  * Each migration runs once, in order, inside one synchronous transaction with its version bump.
+ * True when the storage had no schema before (the object is new, or its storage was deleted).
  */
-export function migrate(storage: DurableObjectStorage, steps: readonly string[]): void {
+export function migrate(storage: DurableObjectStorage, steps: readonly string[]): boolean {
   const sql = storage.sql;
   sql.exec("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value)");
   const row = sql.exec<{ value: number }>("SELECT value FROM _meta WHERE key = 'schema_version'").toArray()[0];
@@ -13,6 +14,7 @@ export function migrate(storage: DurableObjectStorage, steps: readonly string[])
       sql.exec("INSERT OR REPLACE INTO _meta (key, value) VALUES ('schema_version', ?)", v + 1);
     });
   }
+  return current === 0;
 }
 
 /**

@@ -3,7 +3,8 @@ import type { Env } from "../env";
 import { CloseCode } from "../protocol/closeCodes";
 import { CHANNEL_COMMANDS, type Command } from "../protocol/commands";
 import { buildEvent } from "../protocol/envelope";
-import { CommandError } from "../rooms/errors";
+import { CommandError, noChannel } from "../rooms/errors";
+import { missingRoom } from "../rooms/existence";
 import type { Session } from "../rooms/session";
 import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
 import { channelRoom } from "../rooms/stubs";
@@ -85,6 +86,8 @@ export class UserRoom extends SocketRoom {
     }
     const channelId = "channel_id" in command ? command.channel_id : undefined;
     if (channelId === undefined) throw new CommandError("channel_id is required on the user stream");
+    // A channel that does not exist is not asked: its room would store a schema for it.
+    if (await missingRoom(this.env, "channel", channelId)) throw new CommandError(noChannel().error);
     const result = await channelRoom(this.env, channelId).userCommand(conn.s.uid!, command);
     if (!result.ok) throw new CommandError(result.error);
   }

@@ -1,10 +1,13 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { uniqueEmail } from "../helpers/api";
+import { report, tried } from "../helpers/hostile";
 import { accessToken, claimsOf, form, query, request, rtmToken } from "../helpers/requests";
 import { api } from "../helpers/workerd";
 
 const PASSWORD = "correct horse battery";
+
+afterAll(() => report("http-users"));
 const TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 function expectUserObject(user: Record<string, any>, email: string, name: string) {
@@ -200,6 +203,39 @@ describe("user.login", () => {
     expect(await loginStatus(email.toLowerCase(), "bad password")).toBe(401);
     expect(await loginStatus(email, "bad password")).toBe(401);
     expect((await api.call("user.login", { email: email.toLowerCase(), password: PASSWORD })).status).toBe(429);
+  });
+
+  it("30 guesses sent at once: at most 3 reach the password check, then 1 per lock; the right one among them does not log in once locked", async () => {
+    const email = uniqueEmail("burst");
+    await api.ok("user.create", { email, password: PASSWORD, name: "B" });
+    const account = email.toLowerCase();
+    const burst = (passwords: string[]) =>
+      Promise.all(passwords.map((password) => api.call("user.login", { email, password }).then((r) => r.status)));
+    // Every answer other than 429 is a password that was checked (401 wrong, 200 right).
+    const checked = (statuses: number[]) => statuses.filter((s) => s !== 429);
+
+    const first = await burst(Array.from({ length: 30 }, (_, i) => `wrong guess ${i}`));
+    tried("concurrent login guesses", first.length);
+    expect(checked(first)).toEqual([401, 401, 401]);
+    expect(first.filter((s) => s === 429)).toHaveLength(27);
+    const locked = await env.DB.prepare("SELECT failures, locked_until FROM login_throttle WHERE account = ?1")
+      .bind(account)
+      .first<{ failures: number; locked_until: number }>();
+    expect(locked!.failures).toBe(3);
+    expect(locked!.locked_until).toBeGreaterThan(Date.now());
+
+    // While locked, the right password sent alongside 29 wrong ones is refused like them.
+    const during = await burst([...Array.from({ length: 29 }, (_, i) => `wrong again ${i}`), PASSWORD]);
+    tried("concurrent login guesses", during.length);
+    expect(during.every((s) => s === 429)).toBe(true);
+
+    // After the lock runs out, one more check, then a doubled lock: 29 of 30 are refused unchecked.
+    await env.DB.prepare("UPDATE login_throttle SET locked_until = ?2 WHERE account = ?1").bind(account, Date.now() - 1).run();
+    const after = await burst([...Array.from({ length: 29 }, (_, i) => `wrong later ${i}`), PASSWORD]);
+    tried("concurrent login guesses", after.length);
+    expect(checked(after)).toHaveLength(1);
+    if (after[29] === 200) expect(checked(after)).toEqual([200]); // the one check happened to be the right password
+    else expect(after[29]).toBe(429);
   });
 
   it("unknown emails are throttled the same way (no account enumeration)", async () => {

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { channelRoom } from "../../rooms/stubs";
+import { liveChannelRoom } from "../rooms";
 import { requireUser } from "../auth";
 import type { AppEnv } from "../context";
 import { success, unwrap } from "../errors";
@@ -12,7 +12,7 @@ export function actionRoutes() {
 
   writeRoute(app, "action.create", requireUser, async (c) => {
     const { channel_id, ...input } = validate(ActionCreate, await readParams(c));
-    return success(c, unwrap(await channelRoom(c.env, channel_id).createAction(c.var.userId, input)));
+    return success(c, unwrap(await (await liveChannelRoom(c.env, channel_id)).createAction(c.var.userId, input)));
   });
 
   return app;

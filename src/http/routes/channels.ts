@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { loadConfig } from "../../config";
 import { channelRoom } from "../../rooms/stubs";
+import { forgetChannel } from "../../rooms/existence";
+import { liveChannelRoom } from "../rooms";
 import { Directory, profileOf, type UserRecord } from "../../storage/directory";
 import { requireUser } from "../auth";
 import type { AppEnv } from "../context";
@@ -82,7 +84,7 @@ export function channelRoutes() {
 
   readRoute(app, "channel.info", requireUser, async (c) => {
     const { channel_id } = validate(ChannelRef, await readParams(c));
-    return success(c, { channel: unwrap(await channelRoom(c.env, channel_id).info(c.var.userId)) });
+    return success(c, { channel: unwrap(await (await liveChannelRoom(c.env, channel_id)).info(c.var.userId)) });
   });
 
   readRoute(app, "channel.list", requireUser, async (c) => {
@@ -94,7 +96,7 @@ export function channelRoutes() {
 
   readRoute(app, "channel.members", requireUser, async (c) => {
     const { channel_id } = validate(ChannelRef, await readParams(c));
-    return success(c, { members: unwrap(await channelRoom(c.env, channel_id).members(c.var.userId)) });
+    return success(c, { members: unwrap(await (await liveChannelRoom(c.env, channel_id)).members(c.var.userId)) });
   });
 
   readRoute(app, "channel.history", requireUser, async (c) => {
@@ -107,7 +109,7 @@ export function channelRoutes() {
       });
     }
     const page = unwrap(
-      await channelRoom(c.env, q.channel_id).history(c.var.userId, { before_id: q.before_id, after_id: q.after_id, limit }),
+      await (await liveChannelRoom(c.env, q.channel_id)).history(c.var.userId, { before_id: q.before_id, after_id: q.after_id, limit }),
     );
     return success(c, page);
   });
@@ -123,33 +125,35 @@ export function channelRoutes() {
       const refusing = (await dir.refusingInvitesFrom(c.var.userId, [found.id])).length > 0;
       return refusing ? refused(p.email === undefined ? [] : [p.email], p.user_id === undefined ? [] : [p.user_id]) : found;
     });
-    const channel = unwrap(await channelRoom(c.env, p.channel_id).addUser(c.var.userId, profileOf(user)));
+    const channel = unwrap(await (await liveChannelRoom(c.env, p.channel_id)).addUser(c.var.userId, profileOf(user)));
     return success(c, { channel });
   });
 
   writeRoute(app, "channel.kick", requireUser, async (c) => {
     const p = validate(ChannelKick, await readParams(c));
-    const channel = unwrap(await channelRoom(c.env, p.channel_id).kick(c.var.userId, p.user_id));
+    const channel = unwrap(await (await liveChannelRoom(c.env, p.channel_id)).kick(c.var.userId, p.user_id));
     return success(c, { channel });
   });
 
   writeRoute(app, "channel.leave", requireUser, async (c) => {
     const { channel_id } = validate(ChannelRef, await readParams(c));
-    unwrap(await channelRoom(c.env, channel_id).leave(c.var.userId));
+    unwrap(await (await liveChannelRoom(c.env, channel_id)).leave(c.var.userId));
+    forgetChannel(channel_id); // the last member leaving removes the channel
     return success(c);
   });
 
   for (const method of ["channel.rename", "channel.update"]) {
     writeRoute(app, method, requireUser, async (c) => {
       const p = validate(ChannelRename, await readParams(c));
-      const channel = unwrap(await channelRoom(c.env, p.channel_id).rename(c.var.userId, p.channel_name));
+      const channel = unwrap(await (await liveChannelRoom(c.env, p.channel_id)).rename(c.var.userId, p.channel_name));
       return success(c, { channel });
     });
   }
 
   writeRoute(app, "channel.remove", requireUser, async (c) => {
     const { channel_id } = validate(ChannelRef, await readParams(c));
-    unwrap(await channelRoom(c.env, channel_id).remove(c.var.userId));
+    unwrap(await (await liveChannelRoom(c.env, channel_id)).remove(c.var.userId));
+    forgetChannel(channel_id);
     return success(c);
   });
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { textBytes } from "../../channel/messages";
 import { loadConfig } from "../../config";
-import { channelRoom } from "../../rooms/stubs";
+import { liveChannelRoom } from "../rooms";
 import { requireUser } from "../auth";
 import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
@@ -24,7 +24,7 @@ export function chatRoutes() {
   writeRoute(app, "chat.postmessage", requireUser, async (c) => {
     const p = validate(ChatPost, await readParams(c));
     checkText(p.text, loadConfig(c.env).textLimitBytes);
-    const result = await channelRoom(c.env, p.channel_id).post(c.var.userId, {
+    const result = await (await liveChannelRoom(c.env, p.channel_id)).post(c.var.userId, {
       text: p.text,
       parent_message_id: p.parent_message_id,
     });

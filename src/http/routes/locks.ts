@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { type Config, loadConfig } from "../../config";
-import { channelRoom } from "../../rooms/stubs";
+import { liveChannelRoom } from "../rooms";
 import { requireUser } from "../auth";
 import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
@@ -25,7 +25,7 @@ export function lockRoutes() {
     const config = loadConfig(c.env);
     checkTtl(p.ttl_seconds, config);
     const lock = unwrap(
-      await channelRoom(c.env, p.channel_id).acquireLock(c.var.userId, {
+      await (await liveChannelRoom(c.env, p.channel_id)).acquireLock(c.var.userId, {
         path: p.path,
         ttl_seconds: p.ttl_seconds ?? config.lockTtlDefaultSeconds,
       }),
@@ -37,14 +37,14 @@ export function lockRoutes() {
     const p = validate(LockRefresh, await readParams(c));
     checkTtl(p.ttl_seconds, loadConfig(c.env));
     const lock = unwrap(
-      await channelRoom(c.env, p.channel_id).refreshLock(c.var.userId, { lock_id: p.lock_id, ttl_seconds: p.ttl_seconds }),
+      await (await liveChannelRoom(c.env, p.channel_id)).refreshLock(c.var.userId, { lock_id: p.lock_id, ttl_seconds: p.ttl_seconds }),
     );
     return success(c, { lock });
   });
 
   writeRoute(app, "lock.release", requireUser, async (c) => {
     const p = validate(LockRelease, await readParams(c));
-    unwrap(await channelRoom(c.env, p.channel_id).releaseLock(c.var.userId, { lock_id: p.lock_id }));
+    unwrap(await (await liveChannelRoom(c.env, p.channel_id)).releaseLock(c.var.userId, { lock_id: p.lock_id }));
     return success(c);
   });
 

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { loadConfig } from "../../config";
-import { channelRoom } from "../../rooms/stubs";
+import { liveChannelRoom } from "../rooms";
 import { requireUser } from "../auth";
 import type { AppEnv } from "../context";
 import { success, unwrap } from "../errors";
@@ -16,19 +16,19 @@ export function messageRoutes() {
   writeRoute(app, "chat.updatemessage", requireUser, async (c) => {
     const p = validate(ChatUpdate, await readParams(c));
     checkText(p.text, loadConfig(c.env).textLimitBytes);
-    const result = await channelRoom(c.env, p.channel_id).updateMessage(c.var.userId, { message_id: p.message_id, text: p.text });
+    const result = await (await liveChannelRoom(c.env, p.channel_id)).updateMessage(c.var.userId, { message_id: p.message_id, text: p.text });
     return success(c, unwrap(result));
   });
 
   writeRoute(app, "chat.deletemessage", requireUser, async (c) => {
     const p = validate(ChatDelete, await readParams(c));
-    unwrap(await channelRoom(c.env, p.channel_id).deleteMessage(c.var.userId, { message_id: p.message_id }));
+    unwrap(await (await liveChannelRoom(c.env, p.channel_id)).deleteMessage(c.var.userId, { message_id: p.message_id }));
     return success(c);
   });
 
   writeRoute(app, "chat.reactmessage", requireUser, async (c) => {
     const p = validate(ChatReact, await readParams(c));
-    const result = await channelRoom(c.env, p.channel_id).reactMessage(c.var.userId, {
+    const result = await (await liveChannelRoom(c.env, p.channel_id)).reactMessage(c.var.userId, {
       message_id: p.message_id,
       emoji_value: p.emoji_value,
       remove: p.remove ?? false,

@@ -1,6 +1,9 @@
 import { Hono } from "hono";
 import type { Env } from "../../env";
 import { parseId } from "../../protocol/ids";
+import { loadConfig } from "../../config";
+import { answerAbsentRoom } from "../../rooms/absentRoom";
+import { type RoomKind, missingRoom } from "../../rooms/existence";
 import { channelRoom, userRoom } from "../../rooms/stubs";
 import type { AppEnv } from "../context";
 import { ApiError } from "../errors";
@@ -33,7 +36,11 @@ function isUpgrade(request: Request): boolean {
   return request.headers.get("upgrade")?.toLowerCase() === "websocket";
 }
 
-function forward(env: Env, kind: "channel" | "user", id: number, request: Request): Promise<Response> {
+async function forward(env: Env, kind: RoomKind, id: number, request: Request): Promise<Response> {
+  // An id that was never created (or a removed channel) is answered here: reaching its Durable
+  // Object would give it storage.
+  const missing = await missingRoom(env, kind, id);
+  if (missing) return answerAbsentRoom(env, loadConfig(env), missing);
   // Forwarded as is: the room reads its id from this same path (see SocketRoom.fetch).
   const stub = kind === "channel" ? channelRoom(env, id) : userRoom(env, id);
   return stub.fetch(request);

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { lockDurationMs } from "../../auth/lockout";
+import { reserveAttempt } from "../../auth/lockout";
 import { hashPassword, verifyPassword } from "../../auth/passwords";
 import { signToken, signingKey } from "../../auth/tokens";
 import { loadConfig } from "../../config";
@@ -42,9 +42,9 @@ export function userRoutes() {
     const dir = new Directory(c.env.DB);
     const account = email.toLowerCase();
     const now = Date.now();
-    const throttle = await dir.throttle(account);
-    if (throttle && throttle.locked_until > now) {
-      const retry = Math.ceil((throttle.locked_until - now) / 1000);
+    const attempt = await reserveAttempt(dir, account, now);
+    if (!attempt.reserved) {
+      const retry = Math.ceil((attempt.lockedUntil - now) / 1000);
       throw new ApiError(429, "login_locked", "too many failed logins; try again later", undefined, {
         "Retry-After": String(retry),
       });
@@ -52,13 +52,9 @@ export function userRoutes() {
     const user = await dir.userByEmail(email);
     decoyHash ??= hashPassword("decoy-password", config.pbkdf2Iterations);
     const good = user ? await verifyPassword(password, user.password_hash) : (await verifyPassword(password, await decoyHash), false);
-    if (!user || !good) {
-      const failures = (throttle?.failures ?? 0) + 1;
-      const lock = lockDurationMs(failures);
-      await dir.setThrottle(account, failures, lock ? now + lock : 0);
-      throw new ApiError(401, "invalid_credentials", "wrong email or password");
-    }
-    if (throttle) await dir.clearThrottle(account);
+    // The attempt already counts as a failure (reserveAttempt): a wrong password needs no write.
+    if (!user || !good) throw new ApiError(401, "invalid_credentials", "wrong email or password");
+    await dir.clearThrottle(account);
     await dir.touchUser(user.id, now);
     const token = await signToken({ typ: "access", user_id: user.id }, config.accessTokenTtlSeconds, signingKey(c.env, config));
     return success(c, { token, user: await presentUser(c.env, { ...profileOf(user), last_active_on: now }) });
