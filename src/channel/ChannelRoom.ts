@@ -561,6 +561,7 @@ export class ChannelRoom extends SocketRoom {
     this.eventStream ??= new EventStream(this.store, {
       minEvents: this.config.eventLogMinEvents,
       minAgeMs: this.config.eventLogMinAgeMs,
+      maxReplay: this.config.resumeMaxEvents,
     });
     return this.eventStream;
   }
