@@ -20,6 +20,8 @@ export interface Config {
   eventLogMinEvents: number;
   eventLogMinAgeMs: number;
   resumeMaxEvents: number;
+  directoryRetryBaseMs: number;
+  directoryRetryMaxMs: number;
   historyPageMax: number;
   historyPageDefault: number;
   pbkdf2Iterations: number;
@@ -48,6 +50,8 @@ const DEFAULTS: Config = {
   eventLogMinEvents: 1000,
   eventLogMinAgeMs: 86_400_000,
   resumeMaxEvents: 1000,
+  directoryRetryBaseMs: 1000,
+  directoryRetryMaxMs: 300_000,
   historyPageMax: 200,
   historyPageDefault: 50,
   pbkdf2Iterations: 100_000,
@@ -74,6 +78,8 @@ const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, strin
   eventLogMinEvents: "EVENT_LOG_MIN_EVENTS",
   eventLogMinAgeMs: "EVENT_LOG_MIN_AGE_MS",
   resumeMaxEvents: "RESUME_MAX_EVENTS",
+  directoryRetryBaseMs: "DIRECTORY_RETRY_BASE_MS",
+  directoryRetryMaxMs: "DIRECTORY_RETRY_MAX_MS",
   historyPageMax: "HISTORY_PAGE_MAX",
   historyPageDefault: "HISTORY_PAGE_DEFAULT",
   pbkdf2Iterations: "PBKDF2_ITERATIONS",

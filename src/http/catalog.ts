@@ -153,6 +153,30 @@ export const routes: RouteSpec[] = [
       }),
     }),
   },
+  {
+    name: "system.directory",
+    kind: "write",
+    auth: "operator",
+    summary:
+      "Operator consistency check of the D1 directory against the channel rooms (repair=1: rewrite each differing entry from its room)",
+    params: P.SystemDirectory,
+    response: ok({
+      channels: z.array(
+        z.object({
+          channel_id: z.number().int(),
+          found: z.boolean(),
+          in_sync: z.boolean(),
+          backlog: z.number().int(),
+          missing: z.array(z.number().int()),
+          extra: z.array(z.number().int()),
+          wrong_role: z.array(z.number().int()),
+          name_differs: z.boolean(),
+          removed_differs: z.boolean(),
+          repaired: z.boolean(),
+        }),
+      ),
+    }),
+  },
   // --- message life (issue 4) -------------------------------------------------------------------
   {
     name: "chat.updatemessage",
