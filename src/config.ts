@@ -22,6 +22,8 @@ export interface Config {
   resumeMaxEvents: number;
   directoryRetryBaseMs: number;
   directoryRetryMaxMs: number;
+  statsShards: number;
+  statsSilenceMs: number;
   historyPageMax: number;
   historyPageDefault: number;
   pbkdf2Iterations: number;
@@ -52,6 +54,8 @@ const DEFAULTS: Config = {
   resumeMaxEvents: 1000,
   directoryRetryBaseMs: 1000,
   directoryRetryMaxMs: 300_000,
+  statsShards: 32,
+  statsSilenceMs: 300_000,
   historyPageMax: 200,
   historyPageDefault: 50,
   pbkdf2Iterations: 100_000,
@@ -80,6 +84,8 @@ const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, strin
   resumeMaxEvents: "RESUME_MAX_EVENTS",
   directoryRetryBaseMs: "DIRECTORY_RETRY_BASE_MS",
   directoryRetryMaxMs: "DIRECTORY_RETRY_MAX_MS",
+  statsShards: "STATS_SHARDS",
+  statsSilenceMs: "STATS_SILENCE_MS",
   historyPageMax: "HISTORY_PAGE_MAX",
   historyPageDefault: "HISTORY_PAGE_DEFAULT",
   pbkdf2Iterations: "PBKDF2_ITERATIONS",

@@ -89,6 +89,7 @@ export class ChannelRoom extends SocketRoom {
       db: () => this.env.DB,
       now: () => this.clock.now(),
       armAt: (at) => this.armAt(at),
+      disarmIfIdle: () => this.disarmIfIdle(),
       retryBaseMs: this.config.directoryRetryBaseMs,
       retryMaxMs: this.config.directoryRetryMaxMs,
     });

@@ -19,6 +19,8 @@ export interface DirectorySyncDeps {
   db: () => D1Database;
   now: () => number;
   armAt: (at: number) => Promise<void>;
+  /** drops an alarm nothing else needs (the one `settle` armed, once delivery succeeded) */
+  disarmIfIdle: () => Promise<void>;
   retryBaseMs: number;
   retryMaxMs: number;
 }
@@ -77,8 +79,10 @@ export class DirectorySync {
    */
   async settle(): Promise<void> {
     const due = this.d.pending.get(KIND, KEY);
-    if (due !== null) await this.d.armAt(due);
+    if (due === null) return;
+    await this.d.armAt(due);
     await this.flush();
+    if (this.d.pending.get(KIND, KEY) === null) await this.d.disarmIfIdle();
   }
 
   timer(): DomainTimer {

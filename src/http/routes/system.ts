@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { loadConfig } from "../../config";
+import { systemSummary } from "../../ops/stats";
 import { VERSION } from "../../version";
 import type { AppEnv } from "../context";
 import { ApiError, success } from "../errors";
@@ -33,9 +34,9 @@ export function systemRoutes() {
   /** Operator view (AirSend's websocket server logged these every 30 s). */
   readRoute(app, "system.info", requireOperator, async (c) => {
     const p = validate(SystemInfo, await readParams(c));
-    const stats = c.env.STATS.get(c.env.STATS.idFromName("stats"));
-    const summary = await stats.summary(Date.now(), p.rooms ?? false);
-    return success(c, { system: { version: VERSION, environment: loadConfig(c.env).environment, ...summary } });
+    const config = loadConfig(c.env);
+    const summary = await systemSummary(c.env, config, Date.now(), p.rooms ?? false);
+    return success(c, { system: { version: VERSION, environment: config.environment, ...summary } });
   });
 
   /** Directory consistency (docs/operations.md "The directory"): each channel's room is the truth. */
