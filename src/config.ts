@@ -19,10 +19,14 @@ export interface Config {
   accessTokenTtlSeconds: number;
   eventLogMinEvents: number;
   eventLogMinAgeMs: number;
+  resumeMaxEvents: number;
+  directoryRetryBaseMs: number;
+  directoryRetryMaxMs: number;
+  statsShards: number;
+  statsSilenceMs: number;
   historyPageMax: number;
   historyPageDefault: number;
   pbkdf2Iterations: number;
-  ipLimitPerMinute: number;
   maxUnauthenticatedPerRoom: number;
   readCoalesceMs: number;
   unreadCoalesceMs: number;
@@ -55,10 +59,14 @@ const DEFAULTS: Config = {
   accessTokenTtlSeconds: 86_400,
   eventLogMinEvents: 1000,
   eventLogMinAgeMs: 86_400_000,
+  resumeMaxEvents: 1000,
+  directoryRetryBaseMs: 1000,
+  directoryRetryMaxMs: 300_000,
+  statsShards: 32,
+  statsSilenceMs: 300_000,
   historyPageMax: 200,
   historyPageDefault: 50,
   pbkdf2Iterations: 100_000,
-  ipLimitPerMinute: 300,
   maxUnauthenticatedPerRoom: 1000,
   readCoalesceMs: 1000,
   unreadCoalesceMs: 1000,
@@ -86,10 +94,14 @@ const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, strin
   accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS",
   eventLogMinEvents: "EVENT_LOG_MIN_EVENTS",
   eventLogMinAgeMs: "EVENT_LOG_MIN_AGE_MS",
+  resumeMaxEvents: "RESUME_MAX_EVENTS",
+  directoryRetryBaseMs: "DIRECTORY_RETRY_BASE_MS",
+  directoryRetryMaxMs: "DIRECTORY_RETRY_MAX_MS",
+  statsShards: "STATS_SHARDS",
+  statsSilenceMs: "STATS_SILENCE_MS",
   historyPageMax: "HISTORY_PAGE_MAX",
   historyPageDefault: "HISTORY_PAGE_DEFAULT",
   pbkdf2Iterations: "PBKDF2_ITERATIONS",
-  ipLimitPerMinute: "IP_LIMIT_PER_MINUTE",
   maxUnauthenticatedPerRoom: "MAX_UNAUTHENTICATED_PER_ROOM",
   readCoalesceMs: "READ_COALESCE_MS",
   unreadCoalesceMs: "UNREAD_COALESCE_MS",

@@ -8,6 +8,10 @@ export interface Env {
   CHANNEL_ROOM: DurableObjectNamespace<ChannelRoom>;
   USER_ROOM: DurableObjectNamespace<UserRoom>;
   STATS: DurableObjectNamespace<StatsRoom>;
+  /** Room figures over time (src/ops/stats.ts); optional so a deployment without it still runs. */
+  METRICS?: AnalyticsEngineDataset;
+  /** Per-IP limits (src/http/ipLimit.ts). */
+  IP_LIMITER: RateLimit;
   /** Bearer secret for system.info; unset = the endpoint refuses everyone. */
   OPERATOR_TOKEN?: string;
   ENVIRONMENT?: string;

@@ -10,7 +10,8 @@ import type { Session } from "../rooms/session";
 import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
 import { userRoom } from "../rooms/stubs";
 import { CHANNEL_SCHEMA, type ChannelRow, ChannelStore, type MemberRow } from "../storage/channelStore";
-import { Directory } from "../storage/directory";
+import { OutboxStore } from "../storage/outboxStore";
+import { type DirectoryReport, DirectorySync, fullIndex } from "./directorySync";
 import { EventStream, type ResumeSession } from "./eventStream";
 import { type MessageObject, messageObject, messageObjects, userAddedBotMessage } from "./messages";
 import { memberUser, planRemoval, requireOwner, userRemovedPayload } from "./membership";
@@ -63,6 +64,8 @@ function memberObject(m: MemberRow): MemberObject {
 export class ChannelRoom extends SocketRoom {
   private readonly store: ChannelStore;
   private readonly presence: ChannelPresence;
+  /** the D1 directory's entry for this channel, kept in step through the outbox */
+  private readonly directory: DirectorySync;
   /** last delivered chat.userTyping per user (a cache of `_meta` typing:<uid>, which survives eviction) */
   private readonly typingAt = new Map<number, number>();
 
@@ -80,6 +83,18 @@ export class ChannelRoom extends SocketRoom {
     });
     this.timers.push(this.presence.timer());
     this.timers.push(...this.messageLifeTimers());
+    this.directory = new DirectorySync({
+      outbox: new OutboxStore(ctx.storage.sql),
+      pending: new PendingStore(ctx.storage.sql),
+      meta: this.meta,
+      db: () => this.env.DB,
+      now: () => this.clock.now(),
+      armAt: (at) => this.armAt(at),
+      disarmIfIdle: () => this.disarmIfIdle(),
+      retryBaseMs: this.config.directoryRetryBaseMs,
+      retryMaxMs: this.config.directoryRetryMaxMs,
+    });
+    this.timers.push(this.directory.timer());
   }
 
   protected schema(): readonly string[] {
@@ -176,15 +191,18 @@ export class ChannelRoom extends SocketRoom {
       });
       this.store.addMember(input.owner, ROLE_OWNER, 0, now);
       for (const p of input.invitees) this.store.addMember(p, 20, 0, now);
+      this.directory.record({
+        op: "set_members",
+        channel_id: input.id,
+        members: this.store.members().map((m) => ({ user_id: m.user_id, user_role: m.user_role })),
+      });
       if (input.invitees.length === 0) return [];
       const row = this.store.insertMessage(userAddedBotMessage(input.owner.id, input.invitees.map((p) => p.id), now));
       return [this.store.appendEvent("chat.postMessage", { message: messageObject(row, input.id) }, now)];
     });
-    // Keep the directory's membership index in step before anyone is told about the channel.
-    await new Directory(this.env.DB).setMembers(
-      input.id,
-      this.store.members().map((m) => ({ user_id: m.user_id, user_role: m.user_role })),
-    );
+    // The directory's membership index is in step before anyone is told about the channel,
+    // unless D1 fails: then the alarm delivers it (and the route still succeeds).
+    await this.directory.settle();
     await this.presence.sync([input.owner.id, ...input.invitees.map((p) => p.id)], false);
     for (const frame of frames) this.broadcast(frame);
     if (frames.length) await this.messagesArrived(null);
@@ -258,6 +276,7 @@ export class ChannelRoom extends SocketRoom {
       this.store.addMember(target, ROLE_MEMBER, bot.id, now);
       this.store.touchChannel(now);
       this.presence.apply(target.id, presence, false);
+      this.directory.record({ op: "set_members", channel_id: channelId, members: [{ user_id: target.id, user_role: ROLE_MEMBER }] });
       const user = memberUser(this.store.member(target.id)!);
       const frames = [
         this.store.appendEvent("user_added.channel", { channel_id: channelId, user }, now),
@@ -266,7 +285,7 @@ export class ChannelRoom extends SocketRoom {
       ];
       return { frames, user };
     });
-    await new Directory(this.env.DB).setMembers(channelId, [{ user_id: target.id, user_role: ROLE_MEMBER }]);
+    await this.directory.settle();
     for (const frame of frames) this.broadcast(frame);
     await this.messagesArrived(null);
     const channel = this.channelObject(this.store.channel()!);
@@ -310,15 +329,17 @@ export class ChannelRoom extends SocketRoom {
     const successor = plan.successor;
     const { removedFrame, updateFrame } = this.store.transaction(() => {
       this.store.removeMember(targetId);
-      if (successor) this.store.setRole(successor.user_id, ROLE_OWNER);
+      this.directory.record({ op: "remove_member", channel_id: channelId, user_id: targetId });
+      if (successor) {
+        this.store.setRole(successor.user_id, ROLE_OWNER);
+        this.directory.record({ op: "set_members", channel_id: channelId, members: [{ user_id: successor.user_id, user_role: ROLE_OWNER }] });
+      }
       return {
         removedFrame: this.store.appendEvent("user_removed.channel", removed, now),
         updateFrame: this.store.appendEvent("channel.update", { channel: this.channelObject(this.store.channel()!) }, now),
       };
     });
-    const dir = new Directory(this.env.DB);
-    await dir.removeMember(channelId, targetId);
-    if (successor) await dir.setMembers(channelId, [{ user_id: successor.user_id, user_role: ROLE_OWNER }]);
+    await this.directory.settle();
 
     this.broadcast(removedFrame);
     const closing: Promise<void>[] = [];
@@ -339,10 +360,11 @@ export class ChannelRoom extends SocketRoom {
     const now = this.clock.now();
     const { frame, channel } = this.store.transaction(() => {
       this.store.renameChannel(name);
+      this.directory.record({ op: "rename", channel_id: a.channel.id, channel_name: name });
       const channel = this.channelObject(this.store.channel()!);
       return { frame: this.store.appendEvent("channel.update", { channel }, now), channel };
     });
-    await new Directory(this.env.DB).renameChannel(a.channel.id, name);
+    await this.directory.settle();
     this.broadcast(frame);
     return ok(channel);
   }
@@ -365,9 +387,10 @@ export class ChannelRoom extends SocketRoom {
     const payload = { channel_id: channel.id };
     const frame = this.store.transaction(() => {
       this.store.markRemoved();
+      this.directory.record({ op: "remove_channel", channel_id: channel.id });
       return this.store.appendEvent("channel.remove", payload, now);
     });
-    await new Directory(this.env.DB).markChannelRemoved(channel.id);
+    await this.directory.settle();
     this.broadcast(frame);
     const closing: Promise<void>[] = [];
     for (const [ws, conn] of this.live()) closing.push(this.closeConn(ws, conn, CloseCode.ChannelRemoved, "channel removed"));
@@ -395,6 +418,22 @@ export class ChannelRoom extends SocketRoom {
     });
     this.broadcast(frame);
     return ok(null);
+  }
+
+  /**
+   * Operator consistency check of this channel's directory entry against the room (the owner of
+   * the facts); with `repair`, queues the room's whole state for delivery and delivers it.
+   */
+  async directoryCheck(repair: boolean): Promise<Result<DirectoryReport>> {
+    const channel = this.store.channel();
+    if (!channel) return noChannel();
+    const before = await this.directory.compare(channel, this.store.members());
+    if (!repair || before.in_sync) return ok(before);
+    this.store.transaction(() => {
+      for (const change of fullIndex(channel, this.store.members())) this.directory.record(change);
+    });
+    await this.directory.settle();
+    return ok({ ...(await this.directory.compare(channel, this.store.members())), repaired: true });
   }
 
   /** The user's global presence changed (called by their UserRoom). */
@@ -572,6 +611,7 @@ export class ChannelRoom extends SocketRoom {
     this.eventStream ??= new EventStream(this.store, {
       minEvents: this.config.eventLogMinEvents,
       minAgeMs: this.config.eventLogMinAgeMs,
+      maxReplay: this.config.resumeMaxEvents,
     });
     return this.eventStream;
   }

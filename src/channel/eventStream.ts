@@ -2,10 +2,15 @@ import { type OutFrame, frameFromText } from "../protocol/envelope";
 import type { Session } from "../rooms/session";
 import type { ChannelStore } from "../storage/channelStore";
 
-/** How long the event log keeps events (SPEC §3 "Resume", §5): both are minimums. */
+/**
+ * How long the event log keeps events (SPEC §3 "Resume", §5): both are minimums. A resume that
+ * would replay more than `maxReplay` events is answered as for a trimmed log, so no reconnect
+ * meets a burst of a whole day's log.
+ */
 export interface LogBounds {
   minEvents: number;
   minAgeMs: number;
+  maxReplay: number;
 }
 
 /** Trimming is a range delete; doing it once per this many events keeps writes cheap. */
@@ -79,7 +84,9 @@ export class EventStream {
     if (liveFrom === undefined || epoch !== this.store.epoch() || since > seq || since < (joinedSeq ?? seq)) {
       return { recovered: false, frames: [], seq };
     }
-    const texts = this.store.eventsBetween(since, Math.max(since, liveFrom));
+    const until = Math.max(since, liveFrom);
+    if (until - since > this.bounds.maxReplay) return { recovered: false, frames: [], seq };
+    const texts = this.store.eventsBetween(since, until);
     if (texts === null) return { recovered: false, frames: [], seq };
     return { recovered: true, frames: texts.map(frameFromText), seq };
   }

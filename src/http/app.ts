@@ -25,7 +25,7 @@ import { messageRoutes } from "./routes/messages";
 export function createWorker(): ExportedHandler<Env> {
   const app = createApp();
   return {
-    fetch: (request, env, ctx) => fastUpgrade(request, env) ?? app.fetch(request, env, ctx),
+    fetch: async (request, env, ctx) => (await fastUpgrade(request, env)) ?? app.fetch(request, env, ctx),
   };
 }
 

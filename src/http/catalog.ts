@@ -143,7 +143,8 @@ export const routes: RouteSpec[] = [
     name: "system.info",
     kind: "read",
     auth: "operator",
-    summary: "Operator view: version, live connections, messages in/out and rates, alarms pending (rooms=1: per room)",
+    summary:
+      "Operator view from the sharded stats objects: version, live connections, messages in/out and rates, alarms pending, how fresh (rooms=1: the busiest rooms)",
     params: P.SystemInfo,
     response: ok({
       system: z.object({
@@ -156,6 +157,12 @@ export const routes: RouteSpec[] = [
         messages_in_per_sec: z.number(),
         messages_out_per_sec: z.number(),
         alarms_pending: z.number().int(),
+        rooms_known: z.number().int(),
+        as_of: z.number().int().describe("ms since the epoch when the figures were read"),
+        oldest_report_age_ms: z.number().int().nullable().describe("age of the oldest room report counted (null: no rooms)"),
+        stale_after_ms: z.number().int().describe("rooms silent this long are no longer counted (STATS_SILENCE_MS)"),
+        shards: z.number().int(),
+        shards_unavailable: z.number().int(),
         rooms: z
           .array(
             z.object({
@@ -169,6 +176,30 @@ export const routes: RouteSpec[] = [
           )
           .optional(),
       }),
+    }),
+  },
+  {
+    name: "system.directory",
+    kind: "write",
+    auth: "operator",
+    summary:
+      "Operator consistency check of the D1 directory against the channel rooms (repair=1: rewrite each differing entry from its room)",
+    params: P.SystemDirectory,
+    response: ok({
+      channels: z.array(
+        z.object({
+          channel_id: z.number().int(),
+          found: z.boolean(),
+          in_sync: z.boolean(),
+          backlog: z.number().int(),
+          missing: z.array(z.number().int()),
+          extra: z.array(z.number().int()),
+          wrong_role: z.array(z.number().int()),
+          name_differs: z.boolean(),
+          removed_differs: z.boolean(),
+          repaired: z.boolean(),
+        }),
+      ),
     }),
   },
   // --- message life (issue 4) -------------------------------------------------------------------

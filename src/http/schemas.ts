@@ -111,6 +111,11 @@ export const SettingsSet = z.object({ invites_from: InvitesFrom });
 
 export const SystemInfo = z.object({ rooms: Flag.optional() });
 
+export const SystemDirectory = z.object({
+  channel_ids: list(Id).refine((ids) => ids.length >= 1 && ids.length <= 100, "must name 1 to 100 channels"),
+  repair: Flag.optional(),
+});
+
 // --- message life (issue 4) ---------------------------------------------------------------------
 
 const Int = z.union([z.number(), z.string().regex(/^-?\d+$/, "must be an integer").transform(Number)]).pipe(z.number().int());

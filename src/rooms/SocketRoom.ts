@@ -17,6 +17,7 @@ import {
 import { type FilterSpec, type Matcher, compileFilters, matches } from "../protocol/filters";
 import { parseId } from "../protocol/ids";
 import { log, setLogLevel } from "../ops/log";
+import { reportRoom } from "../ops/stats";
 import { Meta, migrate } from "../storage/sqlite";
 import { answerAbsentRoom } from "./absentRoom";
 import { Clock } from "./clock";
@@ -88,7 +89,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
    */
   private lifecycle: Promise<void> = Promise.resolve();
   /** frames received and sent since the last stats report (operator counters, SPEC system.info) */
-  protected readonly counted = { in: 0, out: 0 };
+  protected readonly counted = { in: 0, out: 0, alarms: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -417,21 +418,37 @@ export abstract class SocketRoom extends DurableObject<Env> {
     await this.reportStats(0, null);
   }
 
-  /** Folds the counters into the room's totals and tells the operator stats room. */
+  /**
+   * Folds the counters into the room's totals and reports them (src/ops/stats.ts). A room whose
+   * figures did not change reports again only before its stats row would count as silent, so
+   * idle rooms cost the stats shards and Analytics Engine little.
+   */
   private async reportStats(connections: number, alarmAt: number | null): Promise<void> {
-    const messagesIn = (this.meta.get<number>("stats_in") ?? 0) + this.counted.in;
-    const messagesOut = (this.meta.get<number>("stats_out") ?? 0) + this.counted.out;
+    const now = this.clock.now();
+    const { in: inDelta, out: outDelta, alarms } = this.counted;
+    const lastAt = this.meta.get<number>("stats_at") ?? 0;
+    const unchanged = inDelta === 0 && outDelta === 0 && connections === (this.meta.get<number>("stats_conns") ?? -1);
+    if (unchanged && now - lastAt < this.config.statsSilenceMs / 2) return;
+    const messagesIn = (this.meta.get<number>("stats_in") ?? 0) + inDelta;
+    const messagesOut = (this.meta.get<number>("stats_out") ?? 0) + outDelta;
     this.meta.set("stats_in", messagesIn);
     this.meta.set("stats_out", messagesOut);
+    this.meta.set("stats_conns", connections);
+    this.meta.set("stats_at", now);
     this.counted.in = 0;
     this.counted.out = 0;
-    const room = this.roomLabel();
-    try {
-      const stats = this.env.STATS.get(this.env.STATS.idFromName("stats"));
-      await stats.report({ room, connections, messages_in: messagesIn, messages_out: messagesOut, alarm_at: alarmAt, at: this.clock.now() });
-    } catch (err) {
-      log("warn", "stats report failed", { room, err: String(err) });
-    }
+    this.counted.alarms = 0;
+    await reportRoom(this.env, this.config, {
+      room: this.roomLabel(),
+      connections,
+      messages_in: messagesIn,
+      messages_out: messagesOut,
+      in_delta: inDelta,
+      out_delta: outDelta,
+      alarms,
+      alarm_at: alarmAt,
+      at: now,
+    });
   }
 
   override async webSocketClose(ws: WebSocket, code: number, _reason: string, _wasClean: boolean): Promise<void> {
@@ -535,6 +552,11 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (this.alarmAt === null || at < this.alarmAt) await this.setAlarm(at);
   }
 
+  /** Drops the alarm when nothing needs it: no socket (authenticated or not) and no domain timer pending. */
+  protected async disarmIfIdle(): Promise<void> {
+    if (this.ctx.getWebSockets().length === 0 && earliest(this.timers) === null) await this.setAlarm(null);
+  }
+
   private async setAlarm(at: number | null): Promise<void> {
     this.alarmAt = at;
     if (at === null) await this.ctx.storage.deleteAlarm();
@@ -566,6 +588,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (this.vacated) return;
     // The alarm that fired is no longer set; anything armAt sets while this runs is kept below.
     this.alarmAt = null;
+    this.counted.alarms++;
     try {
       await this.runAlarm();
     } catch (err) {

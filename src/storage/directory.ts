@@ -38,6 +38,22 @@ export function profileOf(record: UserRecord): UserProfile {
   return profile;
 }
 
+export interface IndexMember {
+  user_id: number;
+  user_role: number;
+}
+
+/**
+ * One change of a channel's entry in the directory, as its room records it in the outbox
+ * (src/storage/outboxStore.ts) in the same transaction as the change itself.
+ */
+export type IndexChange =
+  | { op: "set_members"; channel_id: number; members: IndexMember[] }
+  | { op: "remove_member"; channel_id: number; user_id: number }
+  | { op: "replace_members"; channel_id: number; members: IndexMember[] }
+  | { op: "rename"; channel_id: number; channel_name: string }
+  | { op: "remove_channel"; channel_id: number };
+
 export class Directory {
   constructor(private readonly db: D1Database) {}
 
@@ -198,32 +214,58 @@ export class Directory {
     return results.map((r) => r.id);
   }
 
-  async setMembers(channelId: number, members: readonly { user_id: number; user_role: number }[]): Promise<void> {
-    if (members.length === 0) return;
-    await this.db.batch(
-      members.map((m) =>
-        this.db
-          .prepare(
-            `INSERT INTO memberships (user_id, channel_id, user_role) VALUES (?1, ?2, ?3)
-             ON CONFLICT (user_id, channel_id) DO UPDATE SET user_role = excluded.user_role`,
-          )
-          .bind(m.user_id, channelId, m.user_role),
-      ),
-    );
+  /** Runs index changes in order, in one D1 transaction (the directory outbox's delivery). */
+  async apply(changes: readonly IndexChange[]): Promise<void> {
+    const statements = changes.flatMap((c) => this.statements(c));
+    if (statements.length) await this.db.batch(statements);
   }
 
-  async removeMember(channelId: number, userId: number): Promise<void> {
-    await this.db.prepare("DELETE FROM memberships WHERE channel_id = ?1 AND user_id = ?2").bind(channelId, userId).run();
+  /**
+   * The statements of one index change. Each leaves the same rows however often it runs, so a
+   * delivery that is retried after D1 applied it (the room never heard back) changes nothing.
+   */
+  private statements(change: IndexChange): D1PreparedStatement[] {
+    const upsert = (channelId: number, m: IndexMember) =>
+      this.db
+        .prepare(
+          `INSERT INTO memberships (user_id, channel_id, user_role) VALUES (?1, ?2, ?3)
+           ON CONFLICT (user_id, channel_id) DO UPDATE SET user_role = excluded.user_role`,
+        )
+        .bind(m.user_id, channelId, m.user_role);
+    switch (change.op) {
+      case "set_members":
+        return change.members.map((m) => upsert(change.channel_id, m));
+      case "remove_member":
+        return [this.db.prepare("DELETE FROM memberships WHERE channel_id = ?1 AND user_id = ?2").bind(change.channel_id, change.user_id)];
+      case "replace_members":
+        return [
+          this.db
+            .prepare("DELETE FROM memberships WHERE channel_id = ?1 AND user_id NOT IN (SELECT value FROM json_each(?2))")
+            .bind(change.channel_id, JSON.stringify(change.members.map((m) => m.user_id))),
+          ...change.members.map((m) => upsert(change.channel_id, m)),
+        ];
+      case "rename":
+        return [this.db.prepare("UPDATE channels SET channel_name = ?2 WHERE id = ?1").bind(change.channel_id, change.channel_name)];
+      case "remove_channel":
+        return [
+          this.db.prepare("UPDATE channels SET removed = 1 WHERE id = ?1").bind(change.channel_id),
+          this.db.prepare("DELETE FROM memberships WHERE channel_id = ?1").bind(change.channel_id),
+        ];
+    }
   }
 
-  async renameChannel(channelId: number, name: string): Promise<void> {
-    await this.db.prepare("UPDATE channels SET channel_name = ?2 WHERE id = ?1").bind(channelId, name).run();
+  /** The directory's view of one channel, for the consistency check. */
+  async channelIndex(channelId: number): Promise<{ channel_name: string; removed: boolean; members: IndexMember[] } | null> {
+    const channel = await this.db
+      .prepare("SELECT channel_name, removed FROM channels WHERE id = ?1")
+      .bind(channelId)
+      .first<{ channel_name: string; removed: number }>();
+    if (!channel) return null;
+    const { results } = await this.db
+      .prepare("SELECT user_id, user_role FROM memberships WHERE channel_id = ?1 ORDER BY user_id")
+      .bind(channelId)
+      .all<IndexMember>();
+    return { channel_name: channel.channel_name, removed: channel.removed === 1, members: results };
   }
 
-  async markChannelRemoved(channelId: number): Promise<void> {
-    await this.db.batch([
-      this.db.prepare("UPDATE channels SET removed = 1 WHERE id = ?1").bind(channelId),
-      this.db.prepare("DELETE FROM memberships WHERE channel_id = ?1").bind(channelId),
-    ]);
-  }
 }

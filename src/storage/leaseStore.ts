@@ -5,7 +5,44 @@
  * reports the connection gone, or when the holder stops renewing them.
  */
 export class LeaseStore {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly sql: SqlStorage) {
+    // Created where it is used rather than in USER_SCHEMA's versioned steps: rooms opened before
+    // tombstones were stored get the table on their next wake-up all the same.
+    sql.exec(`CREATE TABLE IF NOT EXISTS lease_tombstones (
+      conn_id TEXT PRIMARY KEY,
+      until INTEGER NOT NULL
+    )`);
+  }
+
+  /**
+   * Marks a connection gone until `until`: a renewal computed before the close may still arrive,
+   * and must not bring the lease back. Stored, so an eviction between the two forgets nothing.
+   */
+  bury(connId: string, until: number, now: number): void {
+    this.sql.exec("DELETE FROM lease_tombstones WHERE until <= ?", now);
+    this.sql.exec("INSERT OR REPLACE INTO lease_tombstones (conn_id, until) VALUES (?, ?)", connId, until);
+  }
+
+  /** The ids among `connIds` that are not marked gone. */
+  alive(connIds: readonly string[], now: number): string[] {
+    if (connIds.length === 0) return [];
+    const buried = new Set(
+      this.sql
+        .exec<{ conn_id: string }>(
+          "SELECT conn_id FROM lease_tombstones WHERE until > ? AND conn_id IN (SELECT value FROM json_each(?))",
+          now,
+          JSON.stringify(connIds),
+        )
+        .toArray()
+        .map((r) => r.conn_id),
+    );
+    return buried.size ? connIds.filter((id) => !buried.has(id)) : [...connIds];
+  }
+
+  /** Drops tombstones past their time. */
+  forgetBuried(now: number): void {
+    this.sql.exec("DELETE FROM lease_tombstones WHERE until <= ?", now);
+  }
 
   upsert(connId: string, room: string, expires: number): void {
     this.sql.exec(

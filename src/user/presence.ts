@@ -47,13 +47,8 @@ export interface UserPresenceHost {
  * is written before anything is awaited).
  */
 export class UserPresence {
+  /** leases, and tombstones of connections reported gone (a late renewal must not revive them) */
   private readonly leases: LeaseStore;
-  /**
-   * Connections reported gone recently. A renewal computed just before a close can arrive after
-   * the disconnect; without this it would resurrect the lease until the next renewal. In memory
-   * only: losing it to an eviction costs at most one interval of a stale "online".
-   */
-  private readonly gone = new Map<string, number>();
 
   constructor(private readonly h: UserPresenceHost) {
     this.leases = new LeaseStore(h.sql);
@@ -69,7 +64,7 @@ export class UserPresence {
 
   async connect(connId: string, room: string): Promise<PresenceState> {
     const now = this.h.clock.now();
-    if (this.gone.has(connId)) return this.state();
+    if (this.leases.alive([connId], now).length === 0) return this.state();
     this.leases.upsert(connId, room, now + this.h.ttlMs);
     // The lease just written is live, so the user is online: no count needed, and the transition
     // is written in the same turn (one commit) as the lease.
@@ -81,7 +76,7 @@ export class UserPresence {
 
   async disconnect(connId: string): Promise<PresenceState> {
     const now = this.h.clock.now();
-    this.gone.set(connId, now + this.h.ttlMs);
+    this.leases.bury(connId, now + this.h.ttlMs, now);
     const room = this.leases.remove(connId);
     return this.evaluate(now, room ?? undefined);
   }
@@ -89,11 +84,7 @@ export class UserPresence {
   /** A room's complete list of the user's live connections there. */
   async renew(room: string, connIds: readonly string[]): Promise<PresenceState> {
     const now = this.h.clock.now();
-    this.leases.reconcile(
-      room,
-      connIds.filter((id) => !this.gone.has(id)),
-      now + this.h.ttlMs,
-    );
+    this.leases.reconcile(room, this.leases.alive(connIds, now), now + this.h.ttlMs);
     if (connIds.length) await this.h.armAt(now + this.h.ttlMs);
     return this.evaluate(now, room);
   }
@@ -105,7 +96,7 @@ export class UserPresence {
       run: async (now) => {
         this.leases.reconcile(SELF_ROOM, this.h.ownConnIds(), now + this.h.ttlMs);
         this.leases.expire(now);
-        for (const [id, until] of this.gone) if (until <= now) this.gone.delete(id);
+        this.leases.forgetBuried(now);
         await this.evaluate(now);
       },
     };

@@ -249,6 +249,36 @@ describe("client: drops, resume, token refresh", () => {
     await waitFor("live again", () => rec.messages().some((m) => m.id === next));
   });
 
+  it("more than RESUME_MAX_EVENTS behind: recovered:false, no replayed burst, the newest page as an incomplete resync", async () => {
+    const { alice, bob, channel } = await twoUsersAndChannel();
+    const b = await loggedIn(bob, { backoff: { baseMs: 60_000, maxMs: 60_000 }, random: () => 0.999 });
+    const socket = b.channel(channel.id);
+    await socket.ready();
+    const rec = record(socket);
+    const resyncs: { messages: MessageObject[]; complete: boolean }[] = [];
+    socket.onResync((r) => resyncs.push(r));
+    await post(alice, channel.id, "known");
+    await waitFor("known", () => rec.messages().length === 1);
+
+    socket.drop("test");
+    const missed: number[] = [];
+    const started = Date.now();
+    for (let i = 0; i < 1_100; i += 50) {
+      missed.push(...(await Promise.all(Array.from({ length: 50 }, (_, j) => post(alice, channel.id, `missed ${i + j}`)))));
+    }
+    missed.sort((x, y) => x - y);
+    // the posts must all land before the socket's reconnection (its backoff is 60 s)
+    expect(Date.now() - started).toBeLessThan(55_000);
+    expect(rec.statuses.some((s) => s.state === "resumed")).toBe(false);
+    const resumed = await waitFor("resumed", () => rec.statuses.find((s) => s.state === "resumed"), 70_000);
+    expect(resumed).toMatchObject({ recovered: false, replayed: 0 });
+    await waitFor("resync", () => resyncs.length === 1, 10_000);
+    expect(rec.messages()).toHaveLength(1); // none of the 1,100 arrived as replayed events
+    expect(resyncs[0]!.complete).toBe(false);
+    expect(resyncs[0]!.messages.map((m) => m.id)).toEqual(missed.slice(-200));
+    expect(socket.position.lastMessageId).toBe(missed[missed.length - 1]);
+  }, 150_000);
+
   it("refreshes the ws token before it expires, on the live connection (no reconnect)", async () => {
     const { bob, channel } = await twoUsersAndChannel();
     // A margin of (1 h − 2 s) makes a fresh 1-hour token "due" two seconds after it is issued.

@@ -9,34 +9,74 @@ const api = nodeApi(base);
 
 afterAll(() => report("e2e hostile"));
 
-describe("per-IP limits (SPEC §6: IP_LIMIT_PER_MINUTE, default 300 per IP and route)", () => {
+/**
+ * The Rate Limiting binding counts in windows aligned to the clock (miniflare: whole minutes). A
+ * flood that straddles a rollover would start counting again, so each flood starts in a fresh
+ * window with time to spare.
+ */
+async function freshWindow(): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 25_000) await new Promise((r) => setTimeout(r, left + 50));
+}
+
+/**
+ * A malformed request (422 once past the limiter; no account's lockout involved) to `route` from
+ * `ip`. Malformed, so the limiter alone can answer 429.
+ */
+function malformed(route: "user.create" | "user.login", ip: string): Promise<Response> {
+  return fetch(`${base}/api/v1/${route}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+    body: JSON.stringify({ email: "not-an-email" }),
+  });
+}
+
+/** `n` malformed requests to `route` from `ip`, one after another: every status, and the last answer. */
+async function flood(route: "user.create" | "user.login", ip: string, n: number): Promise<{ statuses: number[]; last: Response }> {
+  const statuses: number[] = [];
+  let last: Response | undefined;
+  for (let i = 0; i < n; i++) {
+    last = await malformed(route, ip);
+    statuses.push(last.status);
+    tried(`${route} flood`);
+  }
+  return { statuses, last: last! };
+}
+
+describe("per-IP limits (the IP_LIMITER rate-limiting binding: 300 per IP and route per minute)", () => {
   it("user.create from one address: 300 pass the limiter, then 429 with Retry-After", async () => {
-    const ip = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
-    const statuses: number[] = [];
-    let last: Response | undefined;
-    for (let i = 0; i < 302; i++) {
-      last = await fetch(`${base}/api/v1/user.create`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "cf-connecting-ip": ip },
-        body: JSON.stringify({ email: "not-an-email" }),
-      });
-      statuses.push(last.status);
-      tried("user.create flood");
-    }
+    await freshWindow();
+    const { statuses, last } = await flood("user.create", `203.0.113.${Math.floor(Math.random() * 250) + 1}`, 302);
     expect(statuses.slice(0, 300).every((s) => s === 422)).toBe(true);
     expect(statuses.slice(300)).toEqual([429, 429]);
-    expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(((await last!.json()) as any).meta).toMatchObject({ ok: false, code: "rate_limited" });
+    expect(Number(last.headers.get("retry-after"))).toBe(60);
+    expect(((await last.json()) as any).meta).toMatchObject({ ok: false, code: "rate_limited" });
     // another address is not affected
-    const other = await fetch(`${base}/api/v1/user.create`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.77" },
-      body: JSON.stringify({ email: "not-an-email" }),
-    });
-    expect(other.status).toBe(422);
+    expect((await malformed("user.create", "198.51.100.77")).status).toBe(422);
+  });
+
+  it("user.login from one address: 300 pass the limiter, then 429 with Retry-After", async () => {
+    await freshWindow();
+    const { statuses, last } = await flood("user.login", `203.0.114.${Math.floor(Math.random() * 250) + 1}`, 301);
+    expect(statuses.slice(0, 300).every((s) => s === 422)).toBe(true);
+    expect(statuses[300]).toBe(429);
+    expect(Number(last.headers.get("retry-after"))).toBe(60);
+    expect(((await last.json()) as any).meta).toMatchObject({ ok: false, code: "rate_limited" });
+  });
+
+  it("loopback (development) is never limited: 320 logins and upgrades from 127.0.0.1 all pass", async () => {
+    await freshWindow();
+    const statuses = new Set<number>();
+    for (let i = 0; i < 320; i++) {
+      statuses.add((await malformed("user.login", "127.0.0.1")).status);
+      statuses.add((await upgradeFrom("/rtm/ws/channel/not-a-number", "127.0.0.1")).status);
+      tried("loopback flood", 2);
+    }
+    expect([...statuses].sort()).toEqual([400, 422]);
   });
 
   it("websocket upgrades from one address are limited the same way", async () => {
+    await freshWindow();
     const ip = `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
     const statuses: number[] = [];
     for (let i = 0; i < 301; i++) {
@@ -50,6 +90,7 @@ describe("per-IP limits (SPEC §6: IP_LIMIT_PER_MINUTE, default 300 per IP and r
   it("well-formed upgrades (which skip the router) are counted too: 300 open, then 429 rate_limited", async () => {
     const alice = await api.newUser("Alice");
     const channel = await api.newChannel(alice.token, []);
+    await freshWindow();
     const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
     const statuses: number[] = [];
     let last = { status: 0, body: "" };

@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, channelSocket, userStub } from "../helpers/workerd";
 
@@ -45,5 +45,21 @@ describe("presence leases per user and room", () => {
     expect(reopened[0]!.conn_id).not.toBe(held[0]!.conn_id);
     expect((await api.ok("user.info", {}, alice.token)).user.online_status).toBe(true);
     again.close();
+  });
+
+  it("a renewal that arrives after the close does not revive the lease, even across an eviction", async () => {
+    const alice = await api.newUser("Alice");
+    const stub = userStub(alice.user.id);
+    const room = "channel:11099999";
+    expect((await stub.connectionOpened(alice.user.id, "conn-late", room)).online).toBe(true);
+    expect((await stub.connectionClosed(alice.user.id, "conn-late")).online).toBe(false);
+    await evictDurableObject(stub);
+    // the room computed its list before the close reached the user room
+    const state = await stub.renewLeases(alice.user.id, room, ["conn-late"]);
+    expect(state.online).toBe(false);
+    expect(await leases(alice.user.id)).toEqual([]);
+    expect((await api.ok("user.info", {}, alice.token)).user.online_status).toBe(false);
+    // a new connection of the same user still counts
+    expect((await stub.connectionOpened(alice.user.id, "conn-new", room)).online).toBe(true);
   });
 });

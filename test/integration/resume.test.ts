@@ -383,9 +383,10 @@ describe("a resume older than the event log", () => {
       return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
     });
     expect(n).toBe(1200);
+    // the oldest young event is still replayable (within RESUME_MAX_EVENTS of the room's seq)
     const { sock, ready } = await connected(r.channelId, r.bob);
-    const { replayed, resumed } = await resume(sock, ready.epoch, 0, 20_000);
-    expect(replayed.length).toBe(1200);
+    const { replayed, resumed } = await resume(sock, ready.epoch, 200, 20_000);
+    expect(replayed.map((t) => JSON.parse(t).meta.seq)).toEqual(range(201, 1200));
     expect(resumed.payload).toEqual({ recovered: true, seq: 1200 });
     sock.close();
   });
@@ -412,4 +413,52 @@ describe("a resume older than the event log", () => {
     });
     expect(out).toEqual({ first: 2, from0: null, from1: [2, 3, 4], ahead: null, current: [] });
   });
+});
+
+describe("a resume more than RESUME_MAX_EVENTS (1,000) behind", () => {
+  /** A room whose log holds `n` posts after the bot message: seq 1..n+1, all young enough to keep. */
+  async function busyRoom(n: number): Promise<Room> {
+    const r = await room();
+    await runInDurableObject(channelStub(r.channelId), async (instance: ChannelRoom) => {
+      for (let i = 0; i < n; i++) await instance.post(r.alice.user.id, { text: `m ${i}` });
+    });
+    return r;
+  }
+
+  it("5,000 behind: recovered:false and not one replayed frame, though the log holds every event", async () => {
+    const r = await busyRoom(5000);
+    const logged = await runInDurableObject(channelStub(r.channelId), (instance: ChannelRoom) => {
+      const sql = (instance as unknown as { ctx: DurableObjectState }).ctx.storage.sql;
+      return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
+    });
+    expect(logged).toBe(5001);
+    const { sock, ready } = await connected(r.channelId, r.bob);
+    expect(ready.seq).toBe(5001);
+    const { replayed, resumed, start } = await resume(sock, ready.epoch, 1, 20_000);
+    expect(replayed).toEqual([]);
+    expect(resumed.payload).toEqual({ recovered: false, seq: 5001 });
+    // nothing trails the answer either: the next durable frame is the next live event
+    await api.ok("chat.postmessage", { channel_id: r.channelId, text: "live" }, r.alice.token);
+    expect((await sock.next(isDurable)).meta.seq).toBe(5002);
+    expect(seqsOf(sock, start)).toEqual([5002]);
+    sock.close();
+  }, 120_000);
+
+  it("500 behind: replays exactly the 500 missed events; exactly 1,000 behind still replays", async () => {
+    const r = await busyRoom(1000);
+    const { sock, ready } = await connected(r.channelId, r.bob);
+    const { replayed, resumed } = await resume(sock, ready.epoch, 501, 20_000);
+    expect(replayed.map((t) => JSON.parse(t).meta.seq)).toEqual(range(502, 1001));
+    expect(resumed.payload).toEqual({ recovered: true, seq: 1001 });
+    sock.close();
+    const edge = await connected(r.channelId, r.bob);
+    const full = await resume(edge.sock, edge.ready.epoch, 1, 20_000);
+    expect(full.replayed.length).toBe(1000);
+    expect(full.resumed.payload).toEqual({ recovered: true, seq: 1001 });
+    const over = await connected(r.channelId, r.bob);
+    const refused = await resume(over.sock, over.ready.epoch, 0, 20_000);
+    expect(refused.replayed).toEqual([]);
+    expect(refused.resumed.payload).toEqual({ recovered: false, seq: 1001 });
+    for (const s of [edge.sock, over.sock]) s.close();
+  }, 60_000);
 });

@@ -16,9 +16,9 @@ const DEFAULTS = {
   accessTokenTtlSeconds: 86_400,
   eventLogMinEvents: 1000,
   eventLogMinAgeMs: 86_400_000,
+  resumeMaxEvents: 1000,
   historyPageMax: 200,
   historyPageDefault: 50,
-  ipLimitPerMinute: 300,
   channelsPerHour: 100,
   usersAddedPerHour: 1000,
   failedLookupsPerHour: 500,
@@ -60,5 +60,18 @@ describe("loadConfig", () => {
     const env = { PING_INTERVAL_MS: "1234" };
     expect(loadConfig(env)).toBe(loadConfig(env));
     expect(loadConfig({ PING_INTERVAL_MS: "1234" })).not.toBe(loadConfig(env));
+  });
+});
+
+describe("the IP_LIMITER rate-limiting binding", () => {
+  it("Retry-After is the binding's period as wrangler.toml declares it", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const { IP_LIMIT_PERIOD_SECONDS } = await import("../../src/http/ipLimit");
+    const toml = await readFile(new URL("../../wrangler.toml", import.meta.url), "utf8");
+    const block = /\[\[ratelimits\]\][^[]*name = "IP_LIMITER"[^[]*simple = \{ limit = (\d+), period = (\d+) \}/.exec(toml);
+    expect(block).not.toBeNull();
+    expect(Number(block![2])).toBe(IP_LIMIT_PERIOD_SECONDS);
+    // the contract's floor: at least 300 per minute per IP and route
+    expect((Number(block![1]) * 60) / Number(block![2])).toBeGreaterThanOrEqual(300);
   });
 });

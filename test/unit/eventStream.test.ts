@@ -53,7 +53,7 @@ describe("EventStream.resume", () => {
   for (const t of table) {
     it(t.why, () => {
       const { store } = fakeStore(t.log);
-      const plan = new EventStream(store, { minEvents: 1000, minAgeMs: 1 }).resume(session(t.ls), t.epoch, t.since, t.joined === undefined ? 0 : t.joined);
+      const plan = new EventStream(store, { minEvents: 1000, minAgeMs: 1, maxReplay: 1000 }).resume(session(t.ls), t.epoch, t.since, t.joined === undefined ? 0 : t.joined);
       expect({ recovered: plan.recovered, seqs: plan.frames.map((f) => f.event.meta.seq), seq: plan.seq }).toEqual(t.expected);
     });
   }
@@ -62,7 +62,7 @@ describe("EventStream.resume", () => {
 describe("EventStream.publish", () => {
   it("delivers in seq order and once: a gap is filled from the log, a repeat is dropped", () => {
     const { store, text } = fakeStore({ seq: 5, first: 1, seqAtOpen: 2 });
-    const stream = new EventStream(store, { minEvents: 1000, minAgeMs: 1 });
+    const stream = new EventStream(store, { minEvents: 1000, minAgeMs: 1, maxReplay: 1000 });
     const frame = (s: number) => ({ event: JSON.parse(text(s)), text: text(s) });
     const steps: { why: string; publish: number; expected: number[] }[] = [
       { why: "3 is next", publish: 3, expected: [3] },
@@ -76,12 +76,12 @@ describe("EventStream.publish", () => {
 
   it("starts from the seq the storage held when it opened, not from the current one", () => {
     const { store } = fakeStore({ seq: 7, first: 1, seqAtOpen: 6 });
-    expect(new EventStream(store, { minEvents: 1, minAgeMs: 1 }).watermark()).toBe(6);
+    expect(new EventStream(store, { minEvents: 1, minAgeMs: 1, maxReplay: 1000 }).watermark()).toBe(6);
   });
 
   it("trims once each time the seq crosses a multiple of 100", () => {
     const { store, trims, text } = fakeStore({ seq: 301, first: 1, seqAtOpen: 98 });
-    const stream = new EventStream(store, { minEvents: 1000, minAgeMs: 1 });
+    const stream = new EventStream(store, { minEvents: 1000, minAgeMs: 1, maxReplay: 1000 });
     const frame = (s: number) => ({ event: JSON.parse(text(s)), text: text(s) });
     for (const s of [99, 100, 101, 199]) stream.publish(frame(s), s);
     expect(trims).toEqual([100]);
@@ -91,7 +91,7 @@ describe("EventStream.publish", () => {
 
   it("records where a connection's live stream began only at its first rtm.ready", () => {
     const { store } = fakeStore({ seq: 4, first: 1 });
-    const stream = new EventStream(store, { minEvents: 1, minAgeMs: 1 });
+    const stream = new EventStream(store, { minEvents: 1, minAgeMs: 1, maxReplay: 1000 });
     const s = session();
     expect(stream.startLive(s)).toBe(4);
     stream.publish({ event: { meta: { api: "v1", time: 1, seq: 5 }, event: "e", payload: {} }, text: "" }, 0);

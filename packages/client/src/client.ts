@@ -250,18 +250,24 @@ export class RealtimeClient implements TokenSource {
     return new RtmSocket(options).start();
   }
 
-  /** Every message after `afterId` (oldest first), or the newest page when the app knew none. */
-  async messagesAfter(channelId: number, afterId: number, maxPages = 20): Promise<MessageObject[]> {
-    if (afterId <= 0) return (await this.http.history(channelId, { limit: 200 })).messages;
+  /**
+   * Every message after `afterId` (oldest first), as `complete`. The newest page instead, not
+   * `complete`, when the app knew none or more than `maxPages` pages were missed: a client that
+   * fell that far behind (the room caps a resume at RESUME_MAX_EVENTS for the same reason) shows
+   * the present and lets the user scroll back, rather than walking the whole gap.
+   */
+  async messagesAfter(channelId: number, afterId: number, maxPages = 5): Promise<{ messages: MessageObject[]; complete: boolean }> {
+    const newest = async () => ({ messages: (await this.http.history(channelId, { limit: 200 })).messages, complete: false });
+    if (afterId <= 0) return newest();
     const out: MessageObject[] = [];
     let cursor = afterId;
     for (let page = 0; page < maxPages; page++) {
       const { messages, has_more } = await this.http.history(channelId, { after_id: cursor, limit: 200 });
       out.push(...messages);
-      if (!has_more || messages.length === 0) break;
+      if (!has_more || messages.length === 0) return { messages: out, complete: true };
       cursor = messages[messages.length - 1]!.id;
     }
-    return out;
+    return newest();
   }
 }
 

@@ -47,6 +47,11 @@ export interface Resync {
   channelId: number;
   /** messages after the last one this socket delivered, oldest first (may overlap live events: merge by id) */
   messages: MessageObject[];
+  /**
+   * false: the gap was too long to load (or the socket knew no message), so `messages` is the
+   * newest page and older missed ones are left out: replace what you show rather than append.
+   */
+  complete: boolean;
 }
 
 export interface TokenSource {
@@ -75,7 +80,7 @@ export interface SocketOptions {
   /** WebSocket constructor (defaults to the global one: browsers, Node ≥ 22) */
   WebSocket?: unknown;
   /** loads messages after an id (channel.history) when a resume could not recover */
-  loadAfter?: (channelId: number, afterMessageId: number) => Promise<MessageObject[]>;
+  loadAfter?: (channelId: number, afterMessageId: number) => Promise<{ messages: MessageObject[]; complete: boolean }>;
   /** the bearer session is gone (rtm.connect answered 401): stop retrying */
   isFatal?: (err: unknown) => boolean;
 }
@@ -421,9 +426,9 @@ export class RtmSocket {
     const channelId = this.opts.channelId;
     if (channelId === null || !this.opts.loadAfter) return;
     try {
-      const messages = await this.opts.loadAfter(channelId, this.lastMessageId);
+      const { messages, complete } = await this.opts.loadAfter(channelId, this.lastMessageId);
       for (const m of messages) this.noteMessage(m.id);
-      this.resyncListeners.emit({ channelId, messages });
+      this.resyncListeners.emit({ channelId, messages, complete });
     } catch (err) {
       this.errorListeners.emit(err instanceof Error ? err : new Error(String(err)));
     }

@@ -52,10 +52,10 @@ async function forward(env: Env, kind: RoomKind, id: number, request: Request): 
  * takes the route above, which answers it as always (404, 400, 426, 429); an address already
  * counted here is not counted again there.
  */
-export function fastUpgrade(request: Request, env: Env): Promise<Response> | null {
+export async function fastUpgrade(request: Request, env: Env): Promise<Response | null> {
   if (request.method !== "GET" || !isUpgrade(request)) return null;
   const match = SOCKET_PATH.exec(new URL(request.url).pathname);
   const id = match ? parseId(match[2]) : null;
-  if (id === null || ipRetry("upgrade", request, env) !== 0) return null;
+  if (id === null || (await ipRetry("upgrade", request, env)) !== 0) return null;
   return forward(env, match![1] as "channel" | "user", id, request);
 }

@@ -1,0 +1,162 @@
+import { log } from "../ops/log";
+import type { DomainTimer } from "../rooms/timers";
+import { Directory, type IndexChange } from "../storage/directory";
+import type { OutboxStore } from "../storage/outboxStore";
+import type { PendingStore } from "../storage/pendingStore";
+import type { ChannelRow, MemberRow } from "../storage/channelStore";
+import type { Meta } from "../storage/sqlite";
+
+/** Changes applied to D1 per batch (one D1 transaction). */
+const BATCH = 50;
+const KIND = "directory";
+const KEY = "outbox";
+const ATTEMPTS = "directory_attempts";
+
+export interface DirectorySyncDeps {
+  outbox: OutboxStore;
+  pending: PendingStore;
+  meta: Meta;
+  db: () => D1Database;
+  now: () => number;
+  armAt: (at: number) => Promise<void>;
+  /** drops an alarm nothing else needs (the one `settle` armed, once delivery succeeded) */
+  disarmIfIdle: () => Promise<void>;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export interface DirectoryReport {
+  channel_id: number;
+  /** the directory agrees with the room */
+  in_sync: boolean;
+  /** changes in the room's outbox not yet applied to D1 */
+  backlog: number;
+  /** members the directory lacks, users it lists who are not members, members with another role */
+  missing: number[];
+  extra: number[];
+  wrong_role: number[];
+  name_differs: boolean;
+  removed_differs: boolean;
+  repaired: boolean;
+}
+
+/** The changes that make the directory's entry equal to the room's state, whatever it held. */
+export function fullIndex(channel: ChannelRow, members: readonly MemberRow[]): IndexChange[] {
+  if (channel.removed) return [{ op: "remove_channel", channel_id: channel.id }];
+  return [
+    { op: "rename", channel_id: channel.id, channel_name: channel.channel_name },
+    { op: "replace_members", channel_id: channel.id, members: members.map((m) => ({ user_id: m.user_id, user_role: m.user_role })) },
+  ];
+}
+
+/** Wait before delivery attempt `attempt + 1` after `attempt` failures: doubling, capped. */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * Keeps the D1 directory in step with the channel room that owns the facts. The room records each
+ * index change in its outbox inside the transaction that makes the change; delivery then runs at
+ * once and, while D1 fails, again from the room's alarm with doubling waits, until D1 has applied
+ * every row. Deliveries never overlap: an older batch landing after a newer one would undo it.
+ */
+export class DirectorySync {
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(private readonly d: DirectorySyncDeps) {}
+
+  /** Records a change. Call inside the room's transaction, then `settle()` after it. */
+  record(change: IndexChange): void {
+    const now = this.d.now();
+    this.d.outbox.add(change, now);
+    this.d.pending.schedule(KIND, KEY, now + this.d.retryBaseMs);
+  }
+
+  /**
+   * Delivers what is pending. The alarm is armed first, so an eviction or a crash before delivery
+   * still ends in a delivery. Never throws: a failed delivery is the alarm's to retry.
+   */
+  async settle(): Promise<void> {
+    const due = this.d.pending.get(KIND, KEY);
+    if (due === null) return;
+    await this.d.armAt(due);
+    await this.flush();
+    if (this.d.pending.get(KIND, KEY) === null) await this.d.disarmIfIdle();
+  }
+
+  timer(): DomainTimer {
+    return { next: () => this.d.pending.get(KIND, KEY), run: () => this.flush() };
+  }
+
+  /** How the directory's entry differs from the room's own state. */
+  async compare(channel: ChannelRow, members: readonly MemberRow[]): Promise<DirectoryReport> {
+    const entry = await new Directory(this.d.db()).channelIndex(channel.id);
+    const want = new Map(channel.removed ? [] : members.map((m) => [m.user_id, m.user_role]));
+    const have = new Map((entry?.members ?? []).map((m) => [m.user_id, m.user_role]));
+    const report: DirectoryReport = {
+      channel_id: channel.id,
+      in_sync: false,
+      backlog: this.d.outbox.size(),
+      missing: [...want.keys()].filter((id) => !have.has(id)),
+      extra: [...have.keys()].filter((id) => !want.has(id)),
+      wrong_role: [...want].filter(([id, role]) => have.has(id) && have.get(id) !== role).map(([id]) => id),
+      name_differs: entry !== null && entry.channel_name !== channel.channel_name,
+      removed_differs: entry !== null && entry.removed !== (channel.removed === 1),
+      repaired: false,
+    };
+    report.in_sync =
+      entry !== null &&
+      report.missing.length + report.extra.length + report.wrong_role.length === 0 &&
+      !report.name_differs &&
+      !report.removed_differs;
+    return report;
+  }
+
+  private flush(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+        } while ((await this.deliver()) && this.again);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Delivers the outbox in order; false when D1 failed (a retry is scheduled). */
+  private async deliver(): Promise<boolean> {
+    for (;;) {
+      const rows = this.d.outbox.head(BATCH);
+      if (rows.length === 0) {
+        this.d.pending.remove(KIND, KEY);
+        this.d.meta.delete(ATTEMPTS);
+        return true;
+      }
+      try {
+        await new Directory(this.d.db()).apply(rows.map((r) => r.change));
+      } catch (err) {
+        const attempts = (this.d.meta.get<number>(ATTEMPTS) ?? 0) + 1;
+        this.d.meta.set(ATTEMPTS, attempts);
+        const due = this.d.now() + retryDelayMs(attempts, this.d.retryBaseMs, this.d.retryMaxMs);
+        this.d.pending.set(KIND, KEY, due);
+        await this.d.armAt(due);
+        log("warn", "directory delivery failed; retrying from the alarm", {
+          channel_id: rows[0]!.change.channel_id,
+          attempts,
+          backlog: this.d.outbox.size(),
+          err: String(err),
+        });
+        return false;
+      }
+      this.d.outbox.delivered(rows[rows.length - 1]!.id);
+      this.d.meta.delete(ATTEMPTS);
+    }
+  }
+}
