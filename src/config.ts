@@ -28,6 +28,7 @@ export interface Config {
   unreadCoalesceMs: number;
   lockTtlDefaultSeconds: number;
   lockTtlMaxSeconds: number;
+  sessionCheckTtlMs: number;
 }
 
 const DEFAULTS: Config = {
@@ -56,6 +57,7 @@ const DEFAULTS: Config = {
   unreadCoalesceMs: 1000,
   lockTtlDefaultSeconds: 600,
   lockTtlMaxSeconds: 3600,
+  sessionCheckTtlMs: 5000,
 };
 
 const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, string> = {
@@ -82,6 +84,7 @@ const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, strin
   unreadCoalesceMs: "UNREAD_COALESCE_MS",
   lockTtlDefaultSeconds: "LOCK_TTL_DEFAULT_SECONDS",
   lockTtlMaxSeconds: "LOCK_TTL_MAX_SECONDS",
+  sessionCheckTtlMs: "SESSION_CHECK_TTL_MS",
 };
 
 const cache = new WeakMap<object, Config>();

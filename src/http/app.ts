@@ -11,6 +11,7 @@ import { demoRoutes } from "./routes/demo";
 import { docRoutes } from "./routes/docs";
 import { profileRoutes } from "./routes/profile";
 import { rtmRoutes } from "./routes/rtm";
+import { sessionRoutes } from "./routes/sessions";
 import { fastUpgrade, socketRoutes } from "./routes/sockets";
 import type { Env } from "../env";
 import { systemRoutes } from "./routes/system";
@@ -35,6 +36,7 @@ export function createApp() {
   app.use("/api/*", requestLog);
 
   app.route("/", userRoutes());
+  app.route("/", sessionRoutes());
   app.route("/", profileRoutes());
   app.route("/", rtmRoutes());
   app.route("/", channelRoutes());

@@ -7,7 +7,7 @@ const dev = loadConfig({ ENVIRONMENT: "development" });
 const prod = loadConfig({ ENVIRONMENT: "production" });
 const key = new TextEncoder().encode("unit-test-secret");
 const otherKey = new TextEncoder().encode("another-secret");
-const rtmClaims = { typ: "rtm" as const, user_id: 91010001, user_name: "A", client_ip: "", user_agent: "", finger_print: "" };
+const rtmClaims = { typ: "rtm" as const, user_id: 91010001, sid: 71010000, user_name: "A", client_ip: "", user_agent: "", finger_print: "" };
 
 async function reason(p: Promise<unknown>): Promise<string> {
   try {
@@ -48,7 +48,7 @@ describe("tokens: typ, signature, expiry", () => {
 
   const cases: { why: string; make: () => Promise<string>; typ: "access" | "rtm"; verifyWith?: Uint8Array; expected: string }[] = [
     { why: "an rtm token where access is expected", make: () => signToken(rtmClaims, 60, key), typ: "access", expected: "invalid" },
-    { why: "an access token where rtm is expected", make: () => signToken({ typ: "access", user_id: 1 }, 60, key), typ: "rtm", expected: "invalid" },
+    { why: "an access token where rtm is expected", make: () => signToken({ typ: "access", user_id: 1, sid: 71010000 }, 60, key), typ: "rtm", expected: "invalid" },
     { why: "expired", make: () => signToken(rtmClaims, 60, key, Date.now() - 120_000), typ: "rtm", expected: "expired" },
     { why: "another key", make: () => signToken(rtmClaims, 60, otherKey), typ: "rtm", expected: "invalid" },
     { why: "garbage", make: async () => "a.b.c", typ: "rtm", expected: "invalid" },
