@@ -189,3 +189,82 @@ describe("key rotation: JWT_SECRET and JWT_SECRET_PREVIOUS", () => {
     expect(await userInfo(token, {})).toBe(401); // the development secret never signed it
   });
 });
+
+describe("user.password.change", () => {
+  it("ends every other session (401, sockets 4001); the caller keeps working; only the new password logs in", async () => {
+    const alice = await api.newUser("Alice");
+    const b = await secondDevice(alice.email, alice.password);
+    const channel = await api.newChannel(alice.token, [], "pw");
+    const bSockets = await authedSockets(alice.user.id, channel.id, b.wsToken);
+    const { ended } = await api.ok("user.password.change", { current_password: alice.password, new_password: "a brand new secret" }, alice.token);
+    expect(ended).toBe(1);
+    for (const s of bSockets) expect(await s.waitClose(1000)).toEqual(REVOKED);
+    expect((await api.call("user.info", {}, b.token)).status).toBe(401);
+    await api.ok("user.info", {}, alice.token);
+    expect((await api.call("user.login", { email: alice.email, password: alice.password })).status).toBe(401);
+    await api.ok("user.login", { email: alice.email, password: "a brand new secret" });
+  });
+
+  it("a new password breaking the rules is 422; a wrong current one is 401 and counts toward the lockout", async () => {
+    const alice = await api.newUser("Alice");
+    for (const new_password of ["short", "x".repeat(101), undefined]) {
+      const res = await api.call("user.password.change", { current_password: alice.password, new_password }, alice.token);
+      expect(res.status).toBe(422);
+      expect(res.body.new_password).toBeTypeOf("string");
+    }
+    const wrong = { current_password: "not the password", new_password: "a brand new secret" };
+    for (let i = 0; i < 2; i++) expect((await api.call("user.password.change", wrong, alice.token)).status).toBe(401);
+    // the third failure is the login's: it starts the lock for password checks and logins alike
+    expect((await api.call("user.login", { email: alice.email, password: "nope nope" })).status).toBe(401);
+    const locked = await api.call("user.password.change", { ...wrong, current_password: alice.password }, alice.token);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await api.call("user.login", { email: alice.email, password: alice.password })).status).toBe(429);
+    await api.ok("user.info", {}, alice.token); // nothing ended
+  });
+});
+
+describe("user.delete", () => {
+  it("without the right password: 401, nothing deleted", async () => {
+    const alice = await api.newUser("Alice");
+    for (const params of [{}, { password: "wrong password" }]) {
+      const res = await api.call("user.delete", params, alice.token);
+      expect(res.status).toBe(401);
+      expect(res.body.password).toBeTypeOf("string");
+    }
+    await api.ok("user.info", {}, alice.token);
+  });
+
+  it("leaves every channel with a leave's events, ends the sockets, keeps the messages under the placeholder; the email signs up again", async () => {
+    const alice = await api.newUser("Alice");
+    const bob = await api.newUser("Bob");
+    const channel = await api.newChannel(alice.token, [bob.user.id], "bye");
+    const { message } = await api.ok("chat.postmessage", { channel_id: channel.id, text: "remember me" }, alice.token);
+    await api.ok("chat.reactmessage", { channel_id: channel.id, message_id: message.id, emoji_value: "👍" }, alice.token);
+    const bobSocket = await channelSocket(channel.id);
+    await bobSocket.auth(bob.wsToken);
+    const aliceSockets = await authedSockets(alice.user.id, channel.id, alice.wsToken);
+
+    await api.ok("user.delete", { password: alice.password }, alice.token);
+    const removed = await bobSocket.event("user_removed.channel");
+    expect(removed.payload).toEqual({ removed_user_id: alice.user.id, removed_by_user_id: alice.user.id, channel_id: channel.id });
+    const update = await bobSocket.event("channel.update");
+    expect(update.payload.channel.created_by).toBe(alice.user.id);
+    expect(update.payload.channel.members.map((m: { id: number }) => m.id)).toEqual([bob.user.id]);
+    for (const s of aliceSockets) expect(s.closed).not.toBeNull();
+
+    const { members } = await api.ok("channel.members", { channel_id: channel.id }, bob.token);
+    expect(members.map((m: { id: number; user_role: number }) => [m.id, m.user_role])).toEqual([[bob.user.id, 100]]);
+    const { messages } = await api.ok("channel.history", { channel_id: channel.id }, bob.token);
+    const kept = messages.find((m: { id: number }) => m.id === message.id);
+    expect(kept).toMatchObject({ user_id: alice.user.id, display_name: "Deleted user", content: "remember me" });
+    expect(kept.emoticons).toEqual([{ uid: alice.user.id, dn: "Deleted user", ev: "👍" }]);
+
+    expect((await api.call("user.info", {}, alice.token)).status).toBe(401);
+    expect((await api.call("user.login", { email: alice.email, password: alice.password })).status).toBe(401);
+    expect((await api.call("channel.adduser", { channel_id: channel.id, user_id: alice.user.id }, bob.token)).status).toBe(404);
+    const again = await api.ok("user.create", { email: alice.email, password: "another password", name: "Alice 2" });
+    expect(again.user.id).not.toBe(alice.user.id);
+    await api.ok("user.login", { email: alice.email, password: "another password" });
+  });
+});
