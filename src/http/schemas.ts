@@ -55,7 +55,7 @@ export const UserLogin = z
       ctx.addIssue({ code: "custom", path: ["email"], message: "is required" });
       return z.NEVER;
     }
-    return { email, password: p.password, fingerprint: p.fingerprint ?? "" };
+    return { email, password: p.password, fingerprint: p.fingerprint };
   });
 
 export const RtmConnect = z.object({ fingerprint: z.string().max(256).optional() });

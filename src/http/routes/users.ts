@@ -61,7 +61,7 @@ export function userRoutes() {
     }
     if (throttle) await dir.clearThrottle(account);
     await dir.touchUser(user.id, now);
-    const session = await startSession(c, user.id, fingerprint, now);
+    const session = await startSession(c, user.id, fingerprint ?? "", now);
     const token = await signToken({ typ: "access", user_id: user.id, sid: session }, config.accessTokenTtlSeconds, signingKey(c.env, config));
     return success(c, { token, user: await presentUser(c.env, { ...profileOf(user), last_active_on: now }) });
   });
