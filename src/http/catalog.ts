@@ -32,7 +32,7 @@ export const routes: RouteSpec[] = [
     name: "user.login",
     kind: "write",
     auth: "none",
-    summary: "Log in: a bearer token (24 h). Three consecutive failures lock the account 10 s, doubling.",
+    summary: "Log in: a bearer token (24 h) for a new session (see user.sessions). Three consecutive failures lock the account 10 s, doubling.",
     params: P.UserLogin,
     response: ok({ token: z.string(), user: UserObject }),
   },
