@@ -45,6 +45,18 @@ describe("sessions: login, listing", () => {
     expect(sessions[0].created_on_ts).toBe(sessions[0].last_seen_on_ts);
   });
 
+  it("last_seen_on follows the session's use (re-read after the cache bound, written at most once a minute)", async () => {
+    const alice = await api.newUser("Alice");
+    const sid = sessionOf(alice.token);
+    const longAgo = Date.now() - 3_600_000;
+    await env.DB.prepare("UPDATE sessions SET last_seen_on = ?2 WHERE id = ?1").bind(sid, longAgo).run();
+    await sleep(AFTER_BOUND_MS);
+    const before = Math.floor(Date.now() / 1000);
+    await api.ok("user.info", {}, alice.token);
+    const { sessions } = await api.ok("user.sessions", {}, alice.token);
+    expect(sessions[0].last_seen_on_ts).toBeGreaterThanOrEqual(before);
+  });
+
   it("a token naming no session (or another user's) is refused: 401 over HTTP, 4001 on a socket", async () => {
     const alice = await api.newUser("Alice");
     const bob = await api.newUser("Bob");
