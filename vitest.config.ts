@@ -31,6 +31,8 @@ export default defineConfig(async () => {
                   LOG_LEVEL: "warn",
                   // Small enough that a test can reach it (production default 1000).
                   MAX_UNAUTHENTICATED_PER_ROOM: "20",
+                  // A revocation made elsewhere is seen within this; short so a test can wait it out.
+                  SESSION_CHECK_TTL_MS: "1000",
                   TEST_MIGRATIONS: migrations,
                 },
               },

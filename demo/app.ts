@@ -98,7 +98,9 @@ async function resumeSession(): Promise<void> {
   await start(client);
 }
 
-function logout(): void {
+async function logout(): Promise<void> {
+  // Ends the session on the server as well, so a copy of the token is worthless from now on.
+  await state.client?.http.call("user.logout").catch((err: unknown) => console.warn("user.logout", err));
   state.client?.close();
   state.client = null;
   sessionStorage.removeItem(TOKEN_KEY);
@@ -549,7 +551,7 @@ function boot(): void {
     void onLogin(false);
   });
   $("signup").addEventListener("click", () => void onLogin(true));
-  $("logout").addEventListener("click", logout);
+  $("logout").addEventListener("click", () => void logout());
   $("new-channel").addEventListener("submit", (ev) => void createChannel(ev));
   $("composer").addEventListener("submit", (ev) => void send(ev));
   input("text").addEventListener("input", typing);

@@ -40,6 +40,7 @@ export interface Config {
   maxLocksPerUser: number;
   /** authenticated sockets one user holds in one room (a channel, or the user stream) at once */
   maxSocketsPerUser: number;
+  sessionCheckTtlMs: number;
 }
 
 const DEFAULTS: Config = {
@@ -77,6 +78,7 @@ const DEFAULTS: Config = {
   failedLookupsPerHour: 500,
   maxLocksPerUser: 100,
   maxSocketsPerUser: 50,
+  sessionCheckTtlMs: 5000,
 };
 
 const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, string> = {
@@ -112,6 +114,7 @@ const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, strin
   failedLookupsPerHour: "QUOTA_FAILED_LOOKUPS_PER_HOUR",
   maxLocksPerUser: "MAX_LOCKS_PER_USER",
   maxSocketsPerUser: "MAX_SOCKETS_PER_USER",
+  sessionCheckTtlMs: "SESSION_CHECK_TTL_MS",
 };
 
 const cache = new WeakMap<object, Config>();

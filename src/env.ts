@@ -16,5 +16,7 @@ export interface Env {
   OPERATOR_TOKEN?: string;
   ENVIRONMENT?: string;
   JWT_SECRET?: string;
+  /** The secret being rotated out: still verifies tokens, never signs (docs/security.md). */
+  JWT_SECRET_PREVIOUS?: string;
   [limit: string]: unknown;
 }

@@ -4,7 +4,7 @@ import { CloseCode, type CloseDecision } from "../protocol/closeCodes";
 import { missingRoom } from "../rooms/existence";
 import type { Command } from "../protocol/commands";
 import { type OutFrame, buildEvent } from "../protocol/envelope";
-import { ROLE_MEMBER, ROLE_OWNER, type UserProfile, formatTime, unixSeconds, userObject } from "../protocol/objects";
+import { DELETED_USER_NAME, ROLE_MEMBER, ROLE_OWNER, type UserProfile, formatTime, unixSeconds, userObject } from "../protocol/objects";
 import { CommandError, type Failure, type Result, fail, noChannel, notMember, ok } from "../rooms/errors";
 import type { Session } from "../rooms/session";
 import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
@@ -351,6 +351,22 @@ export class ChannelRoom extends SocketRoom {
     await userRoom(this.env, targetId).membershipChanged(targetId, channelId, false, [{ event: "user_removed.channel", payload: removed }]);
     await this.forgetUnread([targetId]);
     return ok(this.channelObject(this.store.channel()!));
+  }
+
+  /**
+   * The user deleted their account: they leave as with `channel.leave` (the same events, the same
+   * hand-over or removal of the channel), and their messages and reactions stay under
+   * DELETED_USER_NAME.
+   */
+  async userDeleted(userId: number): Promise<Result<null>> {
+    const channel = this.store.channel();
+    if (!channel || channel.removed) return ok(null);
+    if (this.store.member(userId)) {
+      const left = await this.removeUser(userId, userId);
+      if (!left.ok) return left;
+    }
+    this.store.renameAuthor(userId, DELETED_USER_NAME);
+    return ok(null);
   }
 
   /** `channel.rename` / `channel.update` (owner only) → `channel.update` to every socket. */

@@ -11,7 +11,7 @@ import { ErrorReply, Pong, SuccessReply, eventEnvelope, eventPayloads, type Even
 const CLOSE_CODES: Record<number, string> = {
   [CloseCode.PolicyViolation]: "a frame other than ws_auth/ws_ping before auth, an unknown command, or a frame that is not a JSON object",
   [CloseCode.TooBig]: "frame larger than the limit (default 64 KiB)",
-  [CloseCode.AuthFailed]: "authentication failed or timed out (10 s)",
+  [CloseCode.AuthFailed]: "authentication failed or timed out (10 s); reason \"session revoked\" when the token's session ended",
   [CloseCode.NotAllowed]: "not allowed here: not a member, removed from the channel, another user's stream",
   [CloseCode.ChannelRemoved]: "the channel was removed",
   [CloseCode.PingTimeout]: "ping timeout (silent for two checks)",

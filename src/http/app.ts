@@ -12,6 +12,7 @@ import { docRoutes } from "./routes/docs";
 import { profileRoutes } from "./routes/profile";
 import { rtmRoutes } from "./routes/rtm";
 import { settingsRoutes } from "./routes/settings";
+import { sessionRoutes } from "./routes/sessions";
 import { fastUpgrade, socketRoutes } from "./routes/sockets";
 import type { Env } from "../env";
 import { systemRoutes } from "./routes/system";
@@ -36,6 +37,7 @@ export function createApp() {
   app.use("/api/*", requestLog);
 
   app.route("/", userRoutes());
+  app.route("/", sessionRoutes());
   app.route("/", profileRoutes());
   app.route("/", settingsRoutes());
   app.route("/", rtmRoutes());

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ActionObject, AlertObject, ChannelObject, LockObject, MemberObject, MessageObject, UserObject } from "../protocol/wire";
+import { ActionObject, AlertObject, ChannelObject, LockObject, MemberObject, MessageObject, SessionObject, UserObject } from "../protocol/wire";
 import * as P from "./schemas";
 
 /**
@@ -33,11 +33,59 @@ export const routes: RouteSpec[] = [
     name: "user.login",
     kind: "write",
     auth: "none",
-    summary: "Log in: a bearer token (24 h). Three consecutive failures lock the account 10 s, doubling.",
+    summary: "Log in: a bearer token (24 h) for a new session (see user.sessions). Three consecutive failures lock the account 10 s, doubling.",
     params: P.UserLogin,
     response: ok({ token: z.string(), user: UserObject }),
   },
   { name: "user.info", kind: "read", auth: "bearer", summary: "The caller", params: None, response: ok({ user: UserObject }) },
+  {
+    name: "user.sessions",
+    kind: "read",
+    auth: "bearer",
+    summary: "The caller's live sessions (one per login), newest first; the token's own is `current`",
+    params: None,
+    response: ok({ sessions: z.array(SessionObject) }),
+  },
+  {
+    name: "user.logout",
+    kind: "write",
+    auth: "bearer",
+    summary: "End the current session: its tokens get 401, its sockets close 4001 \"session revoked\"",
+    params: None,
+    response: ok({}),
+  },
+  {
+    name: "user.session.revoke",
+    kind: "write",
+    auth: "bearer",
+    summary: "End one of the caller's sessions (404 for any id that is not one of them)",
+    params: P.SessionRevoke,
+    response: ok({}),
+  },
+  {
+    name: "user.logout.all",
+    kind: "write",
+    auth: "bearer",
+    summary: "End every session of the caller but the current one; `ended` counts them",
+    params: None,
+    response: ok({ ended: z.number().int() }),
+  },
+  {
+    name: "user.password.change",
+    kind: "write",
+    auth: "bearer",
+    summary: "Change the password (422: new one breaks the rules; 401: wrong current one, counted like a failed login); ends every other session",
+    params: P.PasswordChange,
+    response: ok({ ended: z.number().int() }),
+  },
+  {
+    name: "user.delete",
+    kind: "write",
+    auth: "bearer",
+    summary: "Delete the account (401 without the right password): leaves every channel, ends every session; messages stay under \"Deleted user\"; the email can sign up again",
+    params: P.UserDelete,
+    response: ok({}),
+  },
   {
     name: "rtm.connect",
     kind: "read",

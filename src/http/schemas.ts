@@ -34,21 +34,29 @@ const Email = z.string().trim().max(254).pipe(z.email({ error: "must be a valid 
 const Name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
 const Limit = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(1));
 
+/** The rules a new password meets (sign-up and `user.password.change`). */
+const NewPassword = z.string().min(8, "must be at least 8 characters").max(100, "must be at most 100 characters");
+
 export const UserCreate = z.object({
   email: Email,
-  password: z.string().min(8, "must be at least 8 characters").max(100, "must be at most 100 characters"),
+  password: NewPassword,
   name: Name,
 });
 
 export const UserLogin = z
-  .object({ email: z.string().optional(), user: z.string().optional(), password: z.string().max(100) })
+  .object({
+    email: z.string().optional(),
+    user: z.string().optional(),
+    password: z.string().max(100),
+    fingerprint: z.string().max(256).optional().describe("names the device in user.sessions"),
+  })
   .transform((p, ctx) => {
     const email = (p.email ?? p.user ?? "").trim();
     if (!email) {
       ctx.addIssue({ code: "custom", path: ["email"], message: "is required" });
       return z.NEVER;
     }
-    return { email, password: p.password };
+    return { email, password: p.password, fingerprint: p.fingerprint };
   });
 
 export const RtmConnect = z.object({ fingerprint: z.string().max(256).optional() });
@@ -159,3 +167,15 @@ export const LockAcquire = z.object({ channel_id: Id, path: LockPath, ttl_second
 export const LockRefresh = z.object({ channel_id: Id, lock_id: Id, ttl_seconds: Ttl.optional() });
 
 export const LockRelease = z.object({ channel_id: Id, lock_id: Id });
+
+/** `user.session.revoke`: one of the caller's sessions (another user's id is 404). */
+export const SessionRevoke = z.object({ session_id: Id });
+
+/**
+ * `user.password.change`: a new password breaking the rules is 422; then a wrong current password
+ * is 401 and counts toward the login lockout.
+ */
+export const PasswordChange = z.object({ current_password: z.string().max(100), new_password: NewPassword });
+
+/** `user.delete`: a missing or wrong password is 401. */
+export const UserDelete = z.object({ password: z.string().max(100).optional() });

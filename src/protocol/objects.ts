@@ -46,6 +46,12 @@ export const ROLE_MEMBER = 20;
 /** The system author of bot messages (message_type 5); outside the range of real user ids. */
 export const BOT_USER = { id: 91000001, display_name: "AirBot" } as const;
 
+/**
+ * Who a deleted account's messages and reactions show as: the same `user_id` (ids are never
+ * reused) under this name, as Slack and Matrix keep a departed user's history.
+ */
+export const DELETED_USER_NAME = "Deleted user";
+
 export const MESSAGE_TYPE_TEXT = 1;
 export const MESSAGE_TYPE_BOT = 5;
 export const BOT_USER_ADDED = 2;

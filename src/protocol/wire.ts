@@ -234,6 +234,32 @@ export const AlertObject = z
     ],
   });
 
+/** A login of the caller, as `user.sessions` lists it (docs/security.md, "Sessions and revocation"). */
+export const SessionObject = z
+  .object({
+    session_id: z.number().int().positive(),
+    device: z.string().describe("browser and system from the user agent, plus the login's fingerprint"),
+    created_on: Time,
+    created_on_ts: Ts,
+    last_seen_on: Time.describe("last use by HTTP or a socket auth, to the minute"),
+    last_seen_on_ts: Ts,
+    current: z.boolean().describe("the session of the token making the request"),
+  })
+  .meta({
+    id: "Session",
+    examples: [
+      {
+        session_id: 71010003,
+        device: "Firefox on Linux (laptop)",
+        created_on: "2019-10-25 15:23:29",
+        created_on_ts: 1572017009,
+        last_seen_on: "2019-10-25 16:01:12",
+        last_seen_on_ts: 1572019272,
+        current: true,
+      },
+    ],
+  });
+
 const Meta = z.object({ api: z.literal("v1"), time: z.number().int(), seq: z.number().int().positive().optional() });
 
 /** Every server event's payload, by its exact `event` string (SPEC §4). */

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { TokenError, type RtmClaims, signingKey, verifyToken } from "../auth/tokens";
+import { markSessionsEnded, sessionLive } from "../auth/sessionGate";
+import { TokenError, type RtmClaims, verifyToken, verifyingKeys } from "../auth/tokens";
 import { type Config, loadConfig } from "../config";
 import type { Env } from "../env";
 import { CloseCode, type CloseDecision } from "../protocol/closeCodes";
@@ -62,6 +63,9 @@ export interface Conn {
 export type Admission = { ok: true } | { ok: false; close: CloseDecision };
 
 const NEVER = Number.POSITIVE_INFINITY;
+
+/** Close reason of a socket whose session ended (SPEC Amendments, "Sessions"). */
+export const SESSION_REVOKED = "session revoked";
 
 /**
  * The websocket layer both rooms share: accept (hibernatable), auth, ping/liveness, filters,
@@ -316,10 +320,13 @@ export abstract class SocketRoom extends DurableObject<Env> {
   private async authenticate(ws: WebSocket, conn: Conn, token: string, correlationId: CorrelationId): Promise<void> {
     let claims: RtmClaims;
     try {
-      claims = await verifyToken(token, "rtm", signingKey(this.env, this.config));
+      claims = await verifyToken(token, "rtm", verifyingKeys(this.env, this.config));
     } catch (err) {
       const reason = err instanceof TokenError && err.reason === "expired" ? "token expired" : "authentication failed";
       return this.closeConn(ws, conn, CloseCode.AuthFailed, reason);
+    }
+    if (!(await sessionLive(this.env.DB, claims.sid, claims.user_id, this.config.sessionCheckTtlMs))) {
+      return this.closeConn(ws, conn, CloseCode.AuthFailed, SESSION_REVOKED);
     }
     if (conn.closed) return;
     const first = conn.s.uid === null;
@@ -339,6 +346,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
       this.settlePending();
       this.index.authenticated(ws, conn);
     }
+    conn.s.sid = claims.sid;
     conn.s.exp = claims.exp * 1000;
     this.socketDueBy(conn.s.exp);
     const now = this.clock.now();
@@ -385,6 +393,22 @@ export abstract class SocketRoom extends DurableObject<Env> {
   }
 
   // --- closing --------------------------------------------------------------------------------
+
+  /**
+   * These sessions of the user have ended (logout, revocation, password change, account deletion):
+   * refuse them in this isolate from now on and close their sockets here 4001 "session revoked".
+   * Answers how many sockets were closed.
+   */
+  async sessionsEnded(userId: number, sids: number[]): Promise<number> {
+    markSessionsEnded(userId, sids);
+    const ended = new Set(sids);
+    const closing: Promise<void>[] = [];
+    for (const [ws, conn] of this.live(true)) {
+      if (conn.s.uid === userId && ended.has(conn.s.sid)) closing.push(this.closeConn(ws, conn, CloseCode.AuthFailed, SESSION_REVOKED));
+    }
+    await Promise.all(closing);
+    return closing.length;
+  }
 
   protected async closeConn(ws: WebSocket, conn: Conn, code: number, reason: string): Promise<void> {
     if (conn.closed) return;

@@ -11,6 +11,8 @@ export interface Session {
   cid: string;
   /** authenticated user, null until ws_auth succeeds */
   uid: number | null;
+  /** the login session of the connection's latest token (0 until ws_auth succeeds) */
+  sid: number;
   /** display name from the token, for events about this connection's user */
   name: string;
   /** auth deadline (ms); 0 once authenticated */
@@ -29,6 +31,7 @@ export function newSession(now: number, authDeadlineMs: number): Session {
     v: 1,
     cid: crypto.randomUUID(),
     uid: null,
+    sid: 0,
     name: "",
     ad: now + authDeadlineMs,
     exp: 0,

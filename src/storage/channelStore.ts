@@ -509,6 +509,12 @@ export class ChannelStore {
     );
   }
 
+  /** A deleted account: its messages, quotes and reactions stay, under `name`. */
+  renameAuthor(userId: number, name: string): void {
+    this.sql.exec("UPDATE messages SET display_name = ? WHERE user_id = ?", name, userId);
+    this.sql.exec("UPDATE reactions SET display_name = ? WHERE user_id = ?", name, userId);
+  }
+
   setPresence(userId: number, online: boolean, at: number): void {
     this.memberCache.delete(userId);
     this.sql.exec("UPDATE members SET online = ?, last_active_on = ? WHERE user_id = ?", online ? 1 : 0, at, userId);

@@ -151,6 +151,23 @@ export class Directory {
     await this.db.prepare("UPDATE users SET last_active_on = ?2 WHERE id = ?1").bind(id, now).run();
   }
 
+  async setPasswordHash(id: number, passwordHash: string): Promise<void> {
+    await this.db.prepare("UPDATE users SET password_hash = ?2 WHERE id = ?1").bind(id, passwordHash).run();
+  }
+
+  /**
+   * Removes the account from the directory in one batch: the user row (its email can register
+   * again), what is left of its membership index, its login throttle, and `alsoRun` (its sessions).
+   */
+  async deleteUser(user: UserRecord, alsoRun: D1PreparedStatement[]): Promise<void> {
+    await this.db.batch([
+      this.db.prepare("DELETE FROM memberships WHERE user_id = ?1").bind(user.id),
+      this.db.prepare("DELETE FROM login_throttle WHERE account = ?1").bind(user.email.toLowerCase()),
+      this.db.prepare("DELETE FROM users WHERE id = ?1").bind(user.id),
+      ...alsoRun,
+    ]);
+  }
+
   // --- login throttle -------------------------------------------------------------------------
 
   async throttle(account: string): Promise<{ failures: number; locked_until: number } | null> {

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { CloseCode } from "../protocol/closeCodes";
 import { CHANNEL_COMMANDS, type Command } from "../protocol/commands";
 import { buildEvent } from "../protocol/envelope";
+import { log } from "../ops/log";
 import { CommandError, noChannel } from "../rooms/errors";
 import { missingRoom } from "../rooms/existence";
 import type { Session } from "../rooms/session";
@@ -116,6 +117,31 @@ export class UserRoom extends SocketRoom {
     if (member) this.channels.add(channelId);
     else this.channels.remove(channelId);
     for (const e of events) this.broadcast(buildEvent(e.event, e.payload, this.clock.now()));
+  }
+
+  // --- sessions (docs/security.md, "Sessions and revocation") ------------------------------------
+
+  /**
+   * Closes the ended sessions' sockets here and in every channel of the user (a channel room
+   * holding none of them only learns to refuse them). A channel that cannot be reached is logged:
+   * its sockets of those sessions are refused at their next ws_auth and end with their ws token.
+   */
+  override async sessionsEnded(userId: number, sids: number[]): Promise<number> {
+    this.bind(userId);
+    let closed = await super.sessionsEnded(userId, sids);
+    const results = await Promise.allSettled((await this.channelIds()).map((id) => channelRoom(this.env, id).sessionsEnded(userId, sids)));
+    for (const r of results) {
+      if (r.status === "fulfilled") closed += r.value;
+      else log("warn", "session close in a channel failed", { user_id: userId, err: String(r.reason) });
+    }
+    return closed;
+  }
+
+  /** The account is deleted: nothing of the user's stays here (alerts quote messages). */
+  async accountDeleted(userId: number): Promise<void> {
+    this.bind(userId);
+    this.ctx.storage.sql.exec("DELETE FROM alerts");
+    this.ctx.storage.sql.exec("DELETE FROM unread");
   }
 
   // --- global presence (issue 3): leases of every connection of the user ---------------------------

@@ -10,6 +10,7 @@ import { flakyWebSocket } from "../helpers/flakySocket";
 import { type TestUser } from "../helpers/api";
 import { nodeApi } from "../helpers/node";
 import { waitFor } from "../helpers/waitFor";
+import { sessionOf } from "../helpers/tokens";
 
 const base = inject("baseUrl");
 const api = nodeApi(base);
@@ -303,7 +304,7 @@ describe("client: drops, resume, token refresh", () => {
     const rec = record(socket);
     // A genuine ws token (development secret) that expires in 2 s, installed on the live sockets.
     const short = await signToken(
-      { typ: "rtm", user_id: bob.user.id, user_name: "Bob", client_ip: "", user_agent: "", finger_print: "" },
+      { typ: "rtm", user_id: bob.user.id, sid: sessionOf(bob.token), user_name: "Bob", client_ip: "", user_agent: "", finger_print: "" },
       2,
       new TextEncoder().encode(DEV_JWT_SECRET),
     );

@@ -52,10 +52,13 @@ export function rawPost(method: string, body: BodyInit | null, contentType: stri
 
 const key = new TextEncoder().encode(DEV_JWT_SECRET);
 
-/** A ws (rtm) token as rtm.connect makes it, issued at `issuedAtMs` (the tests run with the dev secret). */
-export function rtmToken(userId: number, opts: { issuedAtMs?: number; ttlSeconds?: number; name?: string } = {}): Promise<string> {
+/**
+ * A ws (rtm) token as rtm.connect makes it, issued at `issuedAtMs` (the tests run with the dev
+ * secret). `sid` is the session it belongs to (`sessionOf(login token)`); the default names none.
+ */
+export function rtmToken(userId: number, opts: { issuedAtMs?: number; ttlSeconds?: number; name?: string; sid?: number } = {}): Promise<string> {
   return signToken(
-    { typ: "rtm", user_id: userId, user_name: opts.name ?? "Test User", client_ip: "", user_agent: "", finger_print: "" },
+    { typ: "rtm", user_id: userId, sid: opts.sid ?? NO_SESSION, user_name: opts.name ?? "Test User", client_ip: "", user_agent: "", finger_print: "" },
     opts.ttlSeconds ?? 3600,
     key,
     opts.issuedAtMs ?? Date.now(),
@@ -63,9 +66,12 @@ export function rtmToken(userId: number, opts: { issuedAtMs?: number; ttlSeconds
 }
 
 /** A bearer (access) token, issued at `issuedAtMs`. */
-export function accessToken(userId: number, opts: { issuedAtMs?: number; ttlSeconds?: number } = {}): Promise<string> {
-  return signToken({ typ: "access", user_id: userId }, opts.ttlSeconds ?? 86_400, key, opts.issuedAtMs ?? Date.now());
+export function accessToken(userId: number, opts: { issuedAtMs?: number; ttlSeconds?: number; sid?: number } = {}): Promise<string> {
+  return signToken({ typ: "access", user_id: userId, sid: opts.sid ?? NO_SESSION }, opts.ttlSeconds ?? 86_400, key, opts.issuedAtMs ?? Date.now());
 }
+
+/** A session id no login ever gets (session ids start above 71009999). */
+const NO_SESSION = 1;
 
 /** The claims of a JWT, unverified (to assert what the server put in it). */
 export function claimsOf(token: string): Record<string, any> {

@@ -40,3 +40,9 @@ export function tamperUser(token: string, userId: number): string {
   const claims = JSON.parse(atob(payload!.replace(/-/g, "+").replace(/_/g, "/")));
   return `${header}.${b64url(JSON.stringify({ ...claims, user_id: userId }))}.${sig}`;
 }
+
+/** The session (`sid` claim) a token belongs to, unverified. */
+export function sessionOf(token: string): number {
+  const part = token.split(".")[1]!;
+  return JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))).sid;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { advanceClock } from "../helpers/clock";
 import { eventually, rtmToken } from "../helpers/requests";
+import { sessionOf } from "../helpers/tokens";
 import type { TestSocket } from "../helpers/socket";
 import { advanceAndRunAlarm, alarmOf, api, channelSocket, channelStub, userSocket, userStub } from "../helpers/workerd";
 import { notPresence } from "../helpers/events";
@@ -130,7 +131,7 @@ describe("liveness alarm (SPEC §3)", () => {
     const { alice, ws, stub } = await authed();
     // A fresh token that expires at +90 min (the server refuses tokens issued in the future, so
     // the longer lifetime stands in for "what rtm.connect would give 30 minutes from now").
-    const later = await rtmToken(alice.user.id, { ttlSeconds: 5400, name: "Alice" });
+    const later = await rtmToken(alice.user.id, { ttlSeconds: 5400, name: "Alice", sid: sessionOf(alice.token) });
     await advanceClock(stub, 3_590_000);
     const ready = await ws.auth(later);
     expect(ready.payload.user_id).toBe(alice.user.id);

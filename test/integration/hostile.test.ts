@@ -107,6 +107,16 @@ describe("hostile strings", () => {
     }
   });
 
+  it("name a session's device verbatim (the fingerprint part of user.sessions)", async () => {
+    const alice = await api.newUser("Alice");
+    for (const s of HOSTILE_STRINGS) {
+      const login = await api.ok("user.login", { email: alice.email, password: alice.password, fingerprint: s });
+      const { sessions } = await api.ok("user.sessions", {}, login.token);
+      expect(sessions[0].device.endsWith(`(${s.trim()})`), s).toBe(true);
+      tried("hostile fingerprint");
+    }
+  });
+
   it("hostile emails and ids are rejected with 422, never a 500", async () => {
     const alice = await api.newUser("Alice");
     const ids = ["1 OR 1=1", "-1", "0", "1e3", "0x10", "99999999999999999999", "1; DROP TABLE users", "[]", "{}", "null"];
@@ -114,7 +124,11 @@ describe("hostile strings", () => {
       const r = await api.call("channel.info", { channel_id: id }, alice.token);
       expect(r.status, id).toBe(422);
       tried("hostile id");
+      const revoke = await api.call("user.session.revoke", { session_id: id }, alice.token);
+      expect(revoke.status, id).toBe(422);
+      tried("hostile session id");
     }
+    await api.ok("user.info", {}, alice.token); // no session ended
     for (const email of ["a@b", "' OR ''='", "x".repeat(300) + "@example.test", "a@b.c\u0000", ""]) {
       const r = await api.call("user.create", { email, password: "password-123", name: "x" });
       expect(r.status, email).toBe(422);

@@ -299,6 +299,7 @@ describe("rtm.connect", () => {
       expect(claims).toEqual({
         typ: "rtm",
         user_id: alice.user.id,
+        sid: claimsOf(alice.token).sid,
         user_name: "Alice",
         client_ip: expect.any(String),
         user_agent: expect.any(String),

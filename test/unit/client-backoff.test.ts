@@ -68,6 +68,9 @@ describe("close policy", () => {
   for (const { code, expected, why } of table) {
     it(`${code}: ${why}`, () => expect(closeAction(code)).toEqual(expected));
   }
+  it('4001 "session revoked": final (the bearer is refused too; only a new login helps)', () => {
+    expect(closeAction(4001, "session revoked")).toEqual({ reconnect: false, refreshToken: false });
+  });
 });
 
 describe("tokenExpiry", () => {

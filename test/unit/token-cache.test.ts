@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { TokenError, signToken, verifyToken } from "../../src/auth/tokens";
 
 const key = new TextEncoder().encode("token-cache-test-secret");
-const rtm = { typ: "rtm" as const, user_id: 91010000, user_name: "A", client_ip: "", user_agent: "", finger_print: "" };
+const rtm = { typ: "rtm" as const, user_id: 91010000, sid: 71010000, user_name: "A", client_ip: "", user_agent: "", finger_print: "" };
 
 describe("verified-token cache", () => {
   it("a cached token still expires on time, and is still refused where the other typ is expected", async () => {

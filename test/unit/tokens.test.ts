@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "../../src/auth/passwords";
-import { DEV_JWT_SECRET, TokenError, signToken, signingKey, verifyToken } from "../../src/auth/tokens";
+import { SignJWT } from "jose";
+import { deviceLabel } from "../../src/auth/device";
+import { DEV_JWT_SECRET, TokenError, keyId, signToken, signingKey, verifyToken, verifyingKeys } from "../../src/auth/tokens";
 import { loadConfig } from "../../src/config";
 
 const dev = loadConfig({ ENVIRONMENT: "development" });
 const prod = loadConfig({ ENVIRONMENT: "production" });
 const key = new TextEncoder().encode("unit-test-secret");
 const otherKey = new TextEncoder().encode("another-secret");
-const rtmClaims = { typ: "rtm" as const, user_id: 91010001, user_name: "A", client_ip: "", user_agent: "", finger_print: "" };
+const rtmClaims = { typ: "rtm" as const, user_id: 91010001, sid: 71010000, user_name: "A", client_ip: "", user_agent: "", finger_print: "" };
 
 async function reason(p: Promise<unknown>): Promise<string> {
   try {
@@ -48,7 +50,7 @@ describe("tokens: typ, signature, expiry", () => {
 
   const cases: { why: string; make: () => Promise<string>; typ: "access" | "rtm"; verifyWith?: Uint8Array; expected: string }[] = [
     { why: "an rtm token where access is expected", make: () => signToken(rtmClaims, 60, key), typ: "access", expected: "invalid" },
-    { why: "an access token where rtm is expected", make: () => signToken({ typ: "access", user_id: 1 }, 60, key), typ: "rtm", expected: "invalid" },
+    { why: "an access token where rtm is expected", make: () => signToken({ typ: "access", user_id: 1, sid: 71010000 }, 60, key), typ: "rtm", expected: "invalid" },
     { why: "expired", make: () => signToken(rtmClaims, 60, key, Date.now() - 120_000), typ: "rtm", expected: "expired" },
     { why: "another key", make: () => signToken(rtmClaims, 60, otherKey), typ: "rtm", expected: "invalid" },
     { why: "garbage", make: async () => "a.b.c", typ: "rtm", expected: "invalid" },
@@ -91,6 +93,67 @@ describe("passwords (PBKDF2-SHA-256, per-user salt)", () => {
   for (const stored of ["", "plain", "pbkdf2$1000$", "bcrypt$1$a$b"]) {
     it(`a malformed stored hash ${JSON.stringify(stored)} never verifies`, async () => {
       expect(await verifyPassword("x", stored)).toBe(false);
+    });
+  }
+});
+
+describe("sessions and key rotation in tokens", () => {
+  const oldKey = new TextEncoder().encode("the-old-secret");
+  const newKey = new TextEncoder().encode("the-new-secret");
+  const rotating = verifyingKeys({ JWT_SECRET: "the-new-secret", JWT_SECRET_PREVIOUS: "the-old-secret" }, dev);
+  const rotated = verifyingKeys({ JWT_SECRET: "the-new-secret" }, dev);
+  const header = (t: string) => JSON.parse(Buffer.from(t.split(".")[0]!, "base64url").toString());
+
+  it("a token without a session id (or a non-numeric one) is invalid", async () => {
+    const { sid: _sid, ...noSid } = rtmClaims;
+    expect(await reason(verifyToken(await signToken(noSid as typeof rtmClaims, 60, key), "rtm", key))).toBe("invalid");
+    expect(await reason(verifyToken(await signToken({ ...rtmClaims, sid: "7" as unknown as number }, 60, key), "rtm", key))).toBe("invalid");
+  });
+
+  it("tokens name their secret by kid; the previous secret verifies only while configured", async () => {
+    const old = await signToken(rtmClaims, 60, oldKey);
+    const fresh = await signToken(rtmClaims, 60, newKey);
+    expect(header(old).kid).toBe(await keyId(oldKey));
+    expect(header(fresh).kid).not.toBe(header(old).kid);
+    expect(header(fresh).kid).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(await reason(verifyToken(old, "rtm", rotating))).toBe("accepted");
+    expect(await reason(verifyToken(fresh, "rtm", rotating))).toBe("accepted");
+    expect(await reason(verifyToken(old, "rtm", rotated))).toBe("invalid");
+    expect(await reason(verifyToken(fresh, "rtm", rotated))).toBe("accepted");
+  });
+
+  it("a token without kid is checked against the current secret only; an unknown kid is invalid", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const bare = (k: Uint8Array) =>
+      new SignJWT({ ...rtmClaims }).setProtectedHeader({ alg: "HS256" }).setIssuedAt(now).setExpirationTime(now + 60).sign(k);
+    expect(await reason(verifyToken(await bare(newKey), "rtm", rotating))).toBe("accepted");
+    expect(await reason(verifyToken(await bare(oldKey), "rtm", rotating))).toBe("invalid");
+    const unknownKid = await new SignJWT({ ...rtmClaims })
+      .setProtectedHeader({ alg: "HS256", kid: "nobody-knows-me" })
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(newKey);
+    expect(await reason(verifyToken(unknownKid, "rtm", rotating))).toBe("invalid");
+  });
+
+  it("production refuses the development secret as the previous one too", () => {
+    expect(() => verifyingKeys({ JWT_SECRET: "s3cret", JWT_SECRET_PREVIOUS: DEV_JWT_SECRET }, prod)).toThrow(TokenError);
+    expect(verifyingKeys({ JWT_SECRET: "s3cret", JWT_SECRET_PREVIOUS: "s3cret" }, prod).previous).toBeNull();
+  });
+});
+
+describe("deviceLabel", () => {
+  const table: { ua: string; fp: string; expected: string }[] = [
+    { ua: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", fp: "", expected: "Firefox on Linux" },
+    { ua: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36", fp: "work", expected: "Chrome on macOS (work)" },
+    { ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1", fp: "", expected: "Safari on iOS" },
+    { ua: "node", fp: "", expected: "Node.js" },
+    { ua: "", fp: "", expected: "Unknown device" },
+    { ua: "x".repeat(300), fp: "", expected: "x".repeat(60) },
+  ];
+  for (const row of table) {
+    it(`${JSON.stringify(row.ua.slice(0, 40))} + ${JSON.stringify(row.fp)} → ${row.expected.slice(0, 30)}`, () => {
+      expect(deviceLabel(row.ua, row.fp)).toBe(row.expected);
     });
   }
 });

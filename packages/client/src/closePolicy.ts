@@ -12,7 +12,10 @@ export interface CloseAction {
   refreshToken: boolean;
 }
 
-export function closeAction(code: number, _reason = ""): CloseAction {
+export function closeAction(code: number, reason = ""): CloseAction {
+  // The session ended (logout elsewhere, password change, account deleted): rtm.connect would
+  // refuse the bearer too, so only signing in again helps.
+  if (code === CloseCode.AuthFailed && reason === "session revoked") return { reconnect: false, refreshToken: false };
   switch (code) {
     case CloseCode.NotAllowed: // not a member, or removed from the channel: retrying cannot help
     case CloseCode.ChannelRemoved:

@@ -24,6 +24,7 @@ export function rtmRoutes() {
       {
         typ: "rtm",
         user_id: user.id,
+        sid: c.var.sessionId,
         user_name: user.display_name,
         client_ip: c.req.header("cf-connecting-ip") ?? "",
         user_agent: (c.req.header("user-agent") ?? "").slice(0, 256),

@@ -15,6 +15,7 @@ import { ApiError, success } from "../errors";
 import { readParams, validate } from "../params";
 import { UserCreate, UserLogin } from "../schemas";
 import { readRoute, writeRoute } from "./define";
+import { startSession } from "./sessions";
 
 /** Hash compared against when the email is unknown, so both paths cost the same (no enumeration). */
 let decoyHash: Promise<string> | undefined;
@@ -37,7 +38,7 @@ export function userRoutes() {
   });
 
   writeRoute(app, "user.login", ipLimit("user.login"), async (c) => {
-    const { email, password } = validate(UserLogin, await readParams(c));
+    const { email, password, fingerprint } = validate(UserLogin, await readParams(c));
     const config = loadConfig(c.env);
     const dir = new Directory(c.env.DB);
     const account = email.toLowerCase();
@@ -56,7 +57,8 @@ export function userRoutes() {
     if (!user || !good) throw new ApiError(401, "invalid_credentials", "wrong email or password");
     await dir.clearThrottle(account);
     await dir.touchUser(user.id, now);
-    const token = await signToken({ typ: "access", user_id: user.id }, config.accessTokenTtlSeconds, signingKey(c.env, config));
+    const session = await startSession(c, user.id, fingerprint ?? "", now);
+    const token = await signToken({ typ: "access", user_id: user.id, sid: session }, config.accessTokenTtlSeconds, signingKey(c.env, config));
     return success(c, { token, user: await presentUser(c.env, { ...profileOf(user), last_active_on: now }) });
   });
 
