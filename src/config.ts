@@ -28,6 +28,14 @@ export interface Config {
   unreadCoalesceMs: number;
   lockTtlDefaultSeconds: number;
   lockTtlMaxSeconds: number;
+  serverKeyCacheMs: number;
+  webhookCacheMs: number;
+  webhookRetryBaseSeconds: number;
+  webhookRetryMaxSeconds: number;
+  webhookPauseAfterFailures: number;
+  webhookTimeoutMs: number;
+  webhookReplayPageMax: number;
+  webhookMaxEndpoints: number;
 }
 
 const DEFAULTS: Config = {
@@ -56,6 +64,14 @@ const DEFAULTS: Config = {
   unreadCoalesceMs: 1000,
   lockTtlDefaultSeconds: 600,
   lockTtlMaxSeconds: 3600,
+  serverKeyCacheMs: 5000,
+  webhookCacheMs: 5000,
+  webhookRetryBaseSeconds: 10,
+  webhookRetryMaxSeconds: 3600,
+  webhookPauseAfterFailures: 20,
+  webhookTimeoutMs: 10_000,
+  webhookReplayPageMax: 500,
+  webhookMaxEndpoints: 50,
 };
 
 const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, string> = {
@@ -82,6 +98,14 @@ const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, strin
   unreadCoalesceMs: "UNREAD_COALESCE_MS",
   lockTtlDefaultSeconds: "LOCK_TTL_DEFAULT_SECONDS",
   lockTtlMaxSeconds: "LOCK_TTL_MAX_SECONDS",
+  serverKeyCacheMs: "SERVER_KEY_CACHE_MS",
+  webhookCacheMs: "WEBHOOK_CACHE_MS",
+  webhookRetryBaseSeconds: "WEBHOOK_RETRY_BASE_SECONDS",
+  webhookRetryMaxSeconds: "WEBHOOK_RETRY_MAX_SECONDS",
+  webhookPauseAfterFailures: "WEBHOOK_PAUSE_AFTER_FAILURES",
+  webhookTimeoutMs: "WEBHOOK_TIMEOUT_MS",
+  webhookReplayPageMax: "WEBHOOK_REPLAY_PAGE_MAX",
+  webhookMaxEndpoints: "WEBHOOK_MAX_ENDPOINTS",
 };
 
 const cache = new WeakMap<object, Config>();

@@ -49,3 +49,5 @@ export const BOT_USER = { id: 91000001, display_name: "AirBot" } as const;
 export const MESSAGE_TYPE_TEXT = 1;
 export const MESSAGE_TYPE_BOT = 5;
 export const BOT_USER_ADDED = 2;
+/** A bot message posted through the server API (`server.chat.postmessage`). */
+export const BOT_SERVER_POST = 3;

@@ -17,6 +17,7 @@ import { type Result, fail, ok } from "../rooms/errors";
 import { AlertStore } from "../storage/alertStore";
 import { UnreadStore } from "../storage/unreadStore";
 import { ALERTS_PAGE, alertObject } from "./alerts";
+import { WebhookOutbox } from "../webhooks/outbox";
 
 /** An event for the user's stream (no seq: SPEC §6). */
 export interface StreamEvent {
@@ -148,10 +149,14 @@ export class UserRoom extends SocketRoom {
   // --- alerts and unread totals (issue 4) ---------------------------------------------------------
 
   /** Stores an alert and sends `alert.notification` (payload: the alert object) on this stream. */
+  private readonly webhooks = new WebhookOutbox(this.env);
+
   async addAlert(input: AlertInput): Promise<AlertObject> {
     const row = new AlertStore(this.ctx.storage.sql).insert(input);
     const alert = alertObject(row);
-    this.broadcast(buildEvent("alert.notification", alert, this.clock.now()));
+    const frame = buildEvent("alert.notification", alert, this.clock.now());
+    this.broadcast(frame);
+    this.webhooks.emit({ event: "alert.notification", channel_id: alert.channel_id, time: frame.event.meta.time, payload: alert });
     return alert;
   }
 

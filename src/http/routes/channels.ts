@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import type { ChannelObject } from "../../channel/ChannelRoom";
+import type { Env } from "../../env";
 import { loadConfig } from "../../config";
 import { channelRoom } from "../../rooms/stubs";
 import { Directory, profileOf, type UserRecord } from "../../storage/directory";
@@ -30,6 +32,21 @@ async function resolveInvitees(dir: Directory, emails: string[], ids: number[]):
   return [...byEmail, ...byId];
 }
 
+/** Creates a channel owned by `owner` with the invitees (a user's channel.create, or a server key's). */
+export async function createChannelFor(
+  env: Env,
+  owner: UserRecord,
+  p: { channel_name: string; emails?: string[]; user_ids?: number[] },
+): Promise<ChannelObject> {
+  const dir = new Directory(env.DB);
+  const invited = await resolveInvitees(dir, p.emails ?? [], p.user_ids ?? []);
+  const seen = new Set([owner.id]);
+  const invitees = invited.filter((u) => !seen.has(u.id) && seen.add(u.id)).map(profileOf);
+  const now = Date.now();
+  const id = await dir.createChannel(p.channel_name, owner.id, now);
+  return unwrap(await channelRoom(env, id).create({ id, channel_name: p.channel_name, created_on: now, owner: profileOf(owner), invitees }));
+}
+
 export function channelRoutes() {
   const app = new Hono<AppEnv>();
 
@@ -38,15 +55,7 @@ export function channelRoutes() {
     const dir = new Directory(c.env.DB);
     const me = await dir.userById(c.var.userId);
     if (!me) throw new ApiError(404, "user_not_found", "no such user");
-    const invited = await resolveInvitees(dir, p.emails ?? [], p.user_ids ?? []);
-    const seen = new Set([me.id]);
-    const invitees = invited.filter((u) => !seen.has(u.id) && seen.add(u.id)).map(profileOf);
-    const now = Date.now();
-    const id = await dir.createChannel(p.channel_name, me.id, now);
-    const channel = unwrap(
-      await channelRoom(c.env, id).create({ id, channel_name: p.channel_name, created_on: now, owner: profileOf(me), invitees }),
-    );
-    return success(c, { channel });
+    return success(c, { channel: await createChannelFor(c.env, me, p) });
   });
 
   readRoute(app, "channel.info", requireUser, async (c) => {

@@ -1,0 +1,86 @@
+import type { Env } from "../env";
+import { loadConfig } from "../config";
+import { log } from "../ops/log";
+import { type Subscription, EndpointStore, subscribes } from "./endpoints";
+import { type WebhookDelivery, deliveryId, isWebhookEvent } from "./events";
+import type { WebhookTask } from "./delivery";
+
+/**
+ * The subscriptions, read from D1 at most once per WEBHOOK_CACHE_MS per isolate: a new, removed or
+ * paused endpoint takes effect within that time. Rooms consult it on every event, so with no
+ * endpoint registered an event costs one set lookup and no I/O.
+ */
+let cached: { at: number; subs: Subscription[] } | null = null;
+let loading: Promise<Subscription[]> | null = null;
+
+/** Drops this isolate's copy (after the operator changes endpoints here). */
+export function forgetSubscriptions(): void {
+  cached = null;
+}
+
+async function subscriptions(env: Env, now: number): Promise<Subscription[]> {
+  if (cached && now - cached.at < loadConfig(env).webhookCacheMs) return cached.subs;
+  loading ??= new EndpointStore(env.DB)
+    .subscriptions()
+    .then((subs) => {
+      cached = { at: Date.now(), subs };
+      return subs;
+    })
+    .finally(() => {
+      loading = null;
+    });
+  return loading;
+}
+
+export interface OutboxEvent {
+  event: string;
+  channel_id: number | null;
+  seq?: number;
+  time: number;
+  payload: Record<string, unknown>;
+}
+
+/** The queue messages for one event: one per subscribed endpoint. */
+export function tasksFor(subs: readonly Subscription[], e: OutboxEvent): WebhookTask[] {
+  const matching = subs.filter((s) => subscribes(s, e.event, e.channel_id));
+  if (matching.length === 0) return [];
+  const delivery: WebhookDelivery = {
+    id: deliveryId(e.channel_id, e.seq),
+    event: e.event as WebhookDelivery["event"],
+    channel_id: e.channel_id,
+    ...(e.seq !== undefined ? { seq: e.seq } : {}),
+    time: e.time,
+    payload: e.payload,
+  };
+  const body = JSON.stringify(delivery);
+  return matching.map((s) => ({ endpoint: s.id, id: delivery.id, body }));
+}
+
+/**
+ * One per room: hands events to the webhook queue without making the caller wait. Sends are
+ * chained, so a room's events enter the queue in the order it produced them.
+ */
+export class WebhookOutbox {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly env: Env) {}
+
+  emit(e: OutboxEvent): void {
+    if (!isWebhookEvent(e.event)) return;
+    // With a fresh, empty subscription list there is nothing to do and nothing to wait for.
+    if (cached && cached.subs.length === 0 && Date.now() - cached.at < loadConfig(this.env).webhookCacheMs) return;
+    this.chain = this.chain.then(async () => {
+      try {
+        const tasks = tasksFor(await subscriptions(this.env, Date.now()), e);
+        if (tasks.length) await this.env.WEBHOOK_QUEUE.sendBatch(tasks.map((body) => ({ body, contentType: "json" as const })));
+      } catch (err) {
+        log("error", "webhook enqueue failed", { event: e.event, err: String(err) });
+      }
+    });
+  }
+
+  /** Resolves when everything emitted so far is in the queue (tests, shutdown). */
+  flushed(): Promise<void> {
+    return this.chain;
+  }
+}
