@@ -81,7 +81,13 @@ export async function consumeWebhooks(batch: MessageBatch<WebhookTask>, env: Env
           continue;
         }
         const { paused } = await store.failed(target.id, error, config.webhookPauseAfterFailures, Date.now());
-        if (paused) log("warn", "webhook endpoint paused", { webhook_id: target.id, error });
+        if (paused) {
+          // A paused endpoint gets nothing more until the operator enables it and replays.
+          log("warn", "webhook endpoint paused", { webhook_id: target.id, error });
+          target.paused = true;
+          for (const rest of messages.slice(i)) rest.ack();
+          return;
+        }
         const delaySeconds = retryDelaySeconds(m.attempts, config);
         for (const rest of messages.slice(i)) rest.retry({ delaySeconds });
         return;
