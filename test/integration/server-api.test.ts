@@ -203,13 +203,12 @@ describe("webhook queue consumer", () => {
     const { webhook } = await op("server.webhooks.create", { url: "http://127.0.0.1:9/hook", events: ["chat.postMessage"] });
     const id = webhook.webhook_id;
     const first = await consume("edge-realtime-webhooks", [message(task(id, 2), 3), message(task(id, 1), 1)]);
-    // sorted by seq: seq 1 (attempt 1) fails first, so seq 2 waits with it (10 s base, doubling per attempt)
-    expect([...first.retryMessages].sort((a, b) => a.msgId.localeCompare(b.msgId))).toEqual([
-      { msgId: `${id}-evt_11010001_1-1`, delaySeconds: 10 },
-      { msgId: `${id}-evt_11010001_2-3`, delaySeconds: 10 },
-    ]);
+    // sorted by seq: seq 1 fails first, so seq 2 is retried with it rather than sent ahead of it
+    // (the test runtime's batch does not record retry delays: unit/webhooks and e2e/webhooks check those)
+    expect(first.retryMessages.map((m) => m.msgId).sort()).toEqual([`${id}-evt_11010001_1-1`, `${id}-evt_11010001_2-3`]);
+    expect(first.explicitAcks).toEqual([]);
     const later = await consume("edge-realtime-webhooks", [message(task(id, 1), 4)]);
-    expect(later.retryMessages).toEqual([{ msgId: `${id}-evt_11010001_1-4`, delaySeconds: 80 }]);
+    expect(later.retryMessages.map((m) => m.msgId)).toEqual([`${id}-evt_11010001_1-4`]);
     expect((await op("server.webhooks.list")).webhooks.find((w: any) => w.webhook_id === id)).toMatchObject({ failures: 2, paused: false });
 
     await env.DB.prepare("UPDATE webhook_endpoints SET failures = 19 WHERE id = ?1").bind(id).run();
