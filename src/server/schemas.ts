@@ -1,25 +1,10 @@
 import { z } from "zod";
 import { Id } from "../protocol/ids";
 import { WEBHOOK_EVENTS } from "../webhooks/events";
+import { list } from "../http/schemas";
 import { SCOPES } from "./keys";
 
 /** Parameters of the server API and webhook routes (docs/server-api.md, docs/webhooks.md). */
-
-/** A list param: a JSON array, or a comma-separated string (form and query bodies). */
-function list<T extends z.ZodType>(item: T, max: number) {
-  return z.preprocess((v) => {
-    if (typeof v !== "string") return v;
-    const t = v.trim();
-    if (t.startsWith("[")) {
-      try {
-        return JSON.parse(t);
-      } catch {
-        return v;
-      }
-    }
-    return t === "" ? [] : t.split(",").map((s) => s.trim());
-  }, z.array(item).max(max, `must have at most ${max} entries`));
-}
 
 const Name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
 const Count = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(0));

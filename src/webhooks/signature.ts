@@ -3,30 +3,19 @@
  * of random bytes; `webhook-signature` is `v1,` + base64 HMAC-SHA256 of `${id}.${timestamp}.${body}`
  * keyed with the decoded bytes; `webhook-timestamp` is unix seconds.
  */
+import { b64, unb64 } from "../auth/passwords";
+
 const SECRET_PREFIX = "whsec_";
 
-function toBase64(bytes: ArrayBuffer | Uint8Array): string {
-  let s = "";
-  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-function fromBase64(text: string): Uint8Array {
-  const raw = atob(text);
-  const out = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
-  return out;
-}
-
 export function newSigningSecret(): string {
-  return SECRET_PREFIX + toBase64(crypto.getRandomValues(new Uint8Array(24)));
+  return SECRET_PREFIX + b64(crypto.getRandomValues(new Uint8Array(24)));
 }
 
 export async function sign(secret: string, id: string, timestamp: number, body: string): Promise<string> {
-  const keyBytes = fromBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
+  const keyBytes = unb64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
   const key = await crypto.subtle.importKey("raw", keyBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
-  return `v1,${toBase64(mac)}`;
+  return `v1,${b64(new Uint8Array(mac))}`;
 }
 
 export async function signedHeaders(secret: string, id: string, timestamp: number, body: string): Promise<Record<string, string>> {

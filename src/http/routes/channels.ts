@@ -7,7 +7,7 @@ import { Directory, profileOf, type UserRecord } from "../../storage/directory";
 import { requireUser } from "../auth";
 import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
-import { readParams, validate } from "../params";
+import { pageLimit, readParams, validate } from "../params";
 import { ChannelAddUser, ChannelCreate, ChannelHistory, ChannelKick, ChannelRef, ChannelRename } from "../schemas";
 import { readRoute, writeRoute } from "./define";
 
@@ -78,12 +78,7 @@ export function channelRoutes() {
   readRoute(app, "channel.history", requireUser, async (c) => {
     const q = validate(ChannelHistory, await readParams(c));
     const config = loadConfig(c.env);
-    const limit = q.limit ?? config.historyPageDefault;
-    if (limit > config.historyPageMax) {
-      throw new ApiError(422, "invalid_params", `limit: must be at most ${config.historyPageMax}`, {
-        limit: `must be at most ${config.historyPageMax}`,
-      });
-    }
+    const limit = pageLimit(q.limit, config.historyPageDefault, config.historyPageMax);
     const page = unwrap(
       await channelRoom(c.env, q.channel_id).history(c.var.userId, { before_id: q.before_id, after_id: q.after_id, limit }),
     );

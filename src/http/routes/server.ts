@@ -10,7 +10,7 @@ import { Directory, profileOf } from "../../storage/directory";
 import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
 import { requireOperator } from "../operator";
-import { readParams, validate } from "../params";
+import { pageLimit, readParams, validate } from "../params";
 import { ChannelAddUser, ChannelHistory, ChannelKick, ChannelRef, ChatDelete, ChatUpdate } from "../schemas";
 import { checkText } from "./chat";
 import { createChannelFor } from "./channels";
@@ -117,10 +117,7 @@ export function serverRoutes() {
   readRoute(app, "server.channel.history", requireServerKey("read"), async (c) => {
     const q = validate(ChannelHistory, await readParams(c));
     const config = loadConfig(c.env);
-    const limit = q.limit ?? config.historyPageDefault;
-    if (limit > config.historyPageMax) {
-      throw new ApiError(422, "invalid_params", `limit: must be at most ${config.historyPageMax}`, { limit: `must be at most ${config.historyPageMax}` });
-    }
+    const limit = pageLimit(q.limit, config.historyPageDefault, config.historyPageMax);
     return success(c, unwrap(await channelRoom(c.env, q.channel_id).serverHistory({ before_id: q.before_id, after_id: q.after_id, limit })));
   });
 

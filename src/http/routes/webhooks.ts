@@ -10,7 +10,7 @@ import { checkTarget } from "../../webhooks/targets";
 import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
 import { requireOperator } from "../operator";
-import { readParams, validate } from "../params";
+import { pageLimit, readParams, validate } from "../params";
 import { readRoute, writeRoute } from "./define";
 
 const noEndpoint = () => new ApiError(404, "webhook_not_found", "no such webhook endpoint");
@@ -62,12 +62,7 @@ export function webhookRoutes() {
   writeRoute(app, "server.webhooks.replay", requireOperator, async (c) => {
     const p = validate(S.WebhookReplay, await readParams(c));
     const config = loadConfig(c.env);
-    const limit = p.limit ?? config.webhookReplayPageMax;
-    if (limit > config.webhookReplayPageMax) {
-      throw new ApiError(422, "invalid_params", `limit: must be at most ${config.webhookReplayPageMax}`, {
-        limit: `must be at most ${config.webhookReplayPageMax}`,
-      });
-    }
+    const limit = pageLimit(p.limit, config.webhookReplayPageMax, config.webhookReplayPageMax);
     const store = new EndpointStore(c.env.DB);
     const webhook = await store.get(p.webhook_id);
     if (!webhook) throw noEndpoint();
