@@ -39,6 +39,7 @@ export const WebhookDelivery = z
     seq: z.number().int().optional().describe("the channel's seq, on the channel's durable events"),
     time: z.number().int().describe("unix ms when the event happened"),
     payload: z.record(z.string(), z.unknown()).describe("the websocket event's payload"),
+    truncated: z.literal(true).optional().describe("the payload was over 100 KiB and is left out ({}); read the current state with the server API"),
   })
   .meta({ id: "WebhookDelivery" });
 
@@ -52,5 +53,5 @@ export function deliveryId(channelId: number | null, seq: number | undefined): s
 
 /** One event's delivery with its exact payload schema (the OpenAPI `webhooks` section). */
 export function deliverySchema(name: WebhookEventName) {
-  return WebhookDelivery.extend({ event: z.literal(name), payload: eventPayloads[name] });
+  return WebhookDelivery.extend({ event: z.literal(name), payload: z.union([eventPayloads[name], z.object({}).strict()]) });
 }

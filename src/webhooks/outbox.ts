@@ -52,8 +52,34 @@ export function tasksFor(subs: readonly Subscription[], e: OutboxEvent): Webhook
     time: e.time,
     payload: e.payload,
   };
-  const body = JSON.stringify(delivery);
+  let body = JSON.stringify(delivery);
+  if (body.length > MAX_BODY_CHARS) body = JSON.stringify({ ...delivery, payload: {}, truncated: true });
   return matching.map((s) => ({ endpoint: s.id, id: delivery.id, body }));
+}
+
+/**
+ * A queue message holds at most 128 KB and a batch 100 messages or 256 KB: bodies above 100 KiB
+ * (a channel object listing thousands of members) go out without their payload, and batches are
+ * cut to fit, in order.
+ */
+const MAX_BODY_CHARS = 100 * 1024;
+const MAX_BATCH_CHARS = 200 * 1024;
+const MAX_BATCH_MESSAGES = 100;
+
+export async function enqueue(queue: Queue<WebhookTask>, tasks: readonly WebhookTask[]): Promise<void> {
+  let batch: WebhookTask[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (batch.length) await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
+    batch = [];
+    size = 0;
+  };
+  for (const task of tasks) {
+    if (batch.length === MAX_BATCH_MESSAGES || size + task.body.length > MAX_BATCH_CHARS) await flush();
+    batch.push(task);
+    size += task.body.length;
+  }
+  await flush();
 }
 
 /**
@@ -72,7 +98,7 @@ export class WebhookOutbox {
     this.chain = this.chain.then(async () => {
       try {
         const tasks = tasksFor(await subscriptions(this.env, Date.now()), e);
-        if (tasks.length) await this.env.WEBHOOK_QUEUE.sendBatch(tasks.map((body) => ({ body, contentType: "json" as const })));
+        await enqueue(this.env.WEBHOOK_QUEUE, tasks);
       } catch (err) {
         log("error", "webhook enqueue failed", { event: e.event, err: String(err) });
       }

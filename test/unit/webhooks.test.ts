@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
-import { retryDelaySeconds } from "../../src/webhooks/delivery";
+import { type WebhookTask, retryDelaySeconds } from "../../src/webhooks/delivery";
 import { subscribes } from "../../src/webhooks/endpoints";
-import { tasksFor } from "../../src/webhooks/outbox";
+import { enqueue, tasksFor } from "../../src/webhooks/outbox";
 import { sign } from "../../src/webhooks/signature";
 import { checkTarget } from "../../src/webhooks/targets";
 
@@ -99,5 +99,29 @@ describe("webhook fan-out", () => {
     expect(a!.id).toMatch(/^evt_[0-9a-f]{32}$/);
     expect(a!.id).not.toBe(b!.id);
     expect(JSON.parse(a!.body)).not.toHaveProperty("seq");
+  });
+});
+
+describe("webhook queue limits", () => {
+  const subs = [{ id: 1, events: new Set(["channel.update"]), channels: null }];
+
+  it("leaves out a payload over 100 KiB and says so", () => {
+    const members = Array.from({ length: 2000 }, (_, i) => ({ id: 91010000 + i, display_name: "x".repeat(50) }));
+    const [task] = tasksFor(subs, { event: "channel.update", channel_id: 11010001, seq: 3, time: 1, payload: { channel: { members } } });
+    expect(task!.body.length).toBeLessThan(1024);
+    expect(JSON.parse(task!.body)).toEqual({ id: "evt_11010001_3", event: "channel.update", channel_id: 11010001, seq: 3, time: 1, payload: {}, truncated: true });
+  });
+
+  it("sends in batches of at most 100 messages and about 200 KiB, in order", async () => {
+    const sent: string[][] = [];
+    const queue = { sendBatch: async (b: { body: { id: string } }[]) => void sent.push(b.map((m) => m.body.id)) } as unknown as Queue<WebhookTask>;
+    const small = Array.from({ length: 250 }, (_, i) => ({ endpoint: 1, id: `s${i}`, body: "{}" }));
+    await enqueue(queue, small);
+    expect(sent.map((b) => b.length)).toEqual([100, 100, 50]);
+    expect(sent.flat()).toEqual(small.map((t) => t.id));
+    sent.length = 0;
+    const big = Array.from({ length: 5 }, (_, i) => ({ endpoint: 1, id: `b${i}`, body: "x".repeat(90 * 1024) }));
+    await enqueue(queue, big);
+    expect(sent).toEqual([["b0", "b1"], ["b2", "b3"], ["b4"]]);
   });
 });

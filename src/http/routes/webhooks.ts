@@ -4,7 +4,7 @@ import { frameFromText } from "../../protocol/envelope";
 import { channelRoom } from "../../rooms/stubs";
 import * as S from "../../server/schemas";
 import { EndpointStore } from "../../webhooks/endpoints";
-import { forgetSubscriptions, tasksFor } from "../../webhooks/outbox";
+import { enqueue, forgetSubscriptions, tasksFor } from "../../webhooks/outbox";
 import { newSigningSecret } from "../../webhooks/signature";
 import { checkTarget } from "../../webhooks/targets";
 import type { AppEnv } from "../context";
@@ -76,10 +76,7 @@ export function webhookRoutes() {
     const tasks = page.frames.map((text) => frameFromText(text).event).flatMap((e) =>
       tasksFor([sub], { event: e.event, channel_id: page.channel_id, seq: e.meta.seq, time: e.meta.time, payload: e.payload }),
     );
-    // One batch per call keeps the page's order in the queue (a batch holds at most 100 messages).
-    for (let i = 0; i < tasks.length; i += 100) {
-      await c.env.WEBHOOK_QUEUE.sendBatch(tasks.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
-    }
+    await enqueue(c.env.WEBHOOK_QUEUE, tasks);
     return success(c, { enqueued: tasks.length, last_seq: page.last_seq, has_more: page.has_more });
   });
 
