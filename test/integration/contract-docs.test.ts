@@ -57,8 +57,8 @@ describe("OpenAPI document", () => {
     const hook = doc.webhooks["chat.postMessage"].post;
     expect(hook.parameters.map((p: any) => p.name)).toEqual(["webhook-id", "webhook-timestamp", "webhook-signature"]);
     const schema = doc.components.schemas[hook.requestBody.content["application/json"].schema.$ref.split("/").pop()];
-    expect(Object.keys(schema.properties).sort()).toEqual(["channel_id", "event", "id", "payload", "seq", "time"]);
-    expect(schema.properties.payload.properties.message.$ref).toBe("#/components/schemas/Message");
+    expect(Object.keys(schema.properties).sort()).toEqual(["channel_id", "event", "id", "payload", "seq", "time", "truncated"]);
+    expect(schema.properties.payload.anyOf[0].properties.message.$ref).toBe("#/components/schemas/Message");
   });
 
   it("documents 422's field repetition and every error status", async () => {
