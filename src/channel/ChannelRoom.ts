@@ -184,7 +184,6 @@ export class ChannelRoom extends SocketRoom {
     for (const frame of frames) this.broadcast(frame);
     if (frames.length) await this.messagesArrived(null);
     const channel = this.channelObject(this.store.channel()!);
-    this.webhooks.emit({ event: "channel.create", channel_id: input.id, time: now, payload: { channel } });
     await Promise.allSettled(
       [input.owner, ...input.invitees].map((p) =>
         userRoom(this.env, p.id).membershipChanged(p.id, input.id, true, [{ event: "channel.create", payload: { channel } }]),

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { ChannelObject } from "../../channel/ChannelRoom";
 import type { Env } from "../../env";
+import { WebhookOutbox } from "../../webhooks/outbox";
 import { loadConfig } from "../../config";
 import { channelRoom } from "../../rooms/stubs";
 import { Directory, profileOf, type UserRecord } from "../../storage/directory";
@@ -35,6 +36,7 @@ async function resolveInvitees(dir: Directory, emails: string[], ids: number[]):
 /** Creates a channel owned by `owner` with the invitees (a user's channel.create, or a server key's). */
 export async function createChannelFor(
   env: Env,
+  ctx: { waitUntil(promise: Promise<unknown>): void },
   owner: UserRecord,
   p: { channel_name: string; emails?: string[]; user_ids?: number[] },
 ): Promise<ChannelObject> {
@@ -44,7 +46,12 @@ export async function createChannelFor(
   const invitees = invited.filter((u) => !seen.has(u.id) && seen.add(u.id)).map(profileOf);
   const now = Date.now();
   const id = await dir.createChannel(p.channel_name, owner.id, now);
-  return unwrap(await channelRoom(env, id).create({ id, channel_name: p.channel_name, created_on: now, owner: profileOf(owner), invitees }));
+  const channel = unwrap(await channelRoom(env, id).create({ id, channel_name: p.channel_name, created_on: now, owner: profileOf(owner), invitees }));
+  // channel.create is not one of the channel's own events (no seq): the worker tells webhooks.
+  const outbox = new WebhookOutbox(env);
+  outbox.emit({ event: "channel.create", channel_id: id, time: now, payload: { channel } });
+  ctx.waitUntil(outbox.flushed());
+  return channel;
 }
 
 export function channelRoutes() {
@@ -55,7 +62,7 @@ export function channelRoutes() {
     const dir = new Directory(c.env.DB);
     const me = await dir.userById(c.var.userId);
     if (!me) throw new ApiError(404, "user_not_found", "no such user");
-    return success(c, { channel: await createChannelFor(c.env, me, p) });
+    return success(c, { channel: await createChannelFor(c.env, c.executionCtx, me, p) });
   });
 
   readRoute(app, "channel.info", requireUser, async (c) => {

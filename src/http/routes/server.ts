@@ -60,7 +60,7 @@ export function serverRoutes() {
     const p = validate(S.ServerChannelCreate, await readParams(c));
     const owner = await new Directory(c.env.DB).userById(p.owner_id);
     if (!owner) throw new ApiError(422, "unknown_user", `owner_id: unknown ${p.owner_id}`, { owner_id: `unknown: ${p.owner_id}` });
-    return success(c, { channel: await createChannelFor(c.env, owner, p) });
+    return success(c, { channel: await createChannelFor(c.env, c.executionCtx, owner, p) });
   });
 
   writeRoute(app, "server.channel.adduser", requireServerKey("members"), async (c) => {
