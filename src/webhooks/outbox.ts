@@ -11,25 +11,14 @@ import type { WebhookTask } from "./delivery";
  * endpoint registered an event costs one set lookup and no I/O.
  */
 let cached: { at: number; subs: Subscription[] } | null = null;
-let loading: Promise<Subscription[]> | null = null;
 
 /** Drops this isolate's copy (after the operator changes endpoints here). */
 export function forgetSubscriptions(): void {
   cached = null;
 }
 
-async function subscriptions(env: Env, now: number): Promise<Subscription[]> {
-  if (cached && now - cached.at < loadConfig(env).webhookCacheMs) return cached.subs;
-  loading ??= new EndpointStore(env.DB)
-    .subscriptions()
-    .then((subs) => {
-      cached = { at: Date.now(), subs };
-      return subs;
-    })
-    .finally(() => {
-      loading = null;
-    });
-  return loading;
+function fresh(env: Env): Subscription[] | null {
+  return cached && Date.now() - cached.at < loadConfig(env).webhookCacheMs ? cached.subs : null;
 }
 
 export interface OutboxEvent {
@@ -91,13 +80,25 @@ export class WebhookOutbox {
 
   constructor(private readonly env: Env) {}
 
+  /**
+   * The subscriptions, read again when this isolate's copy is stale. Only the data is shared
+   * between rooms: a promise must not be (the runtime ties each one to the object that made it).
+   */
+  private async subscriptions(): Promise<Subscription[]> {
+    const subs = fresh(this.env);
+    if (subs) return subs;
+    const loaded = await new EndpointStore(this.env.DB).subscriptions();
+    cached = { at: Date.now(), subs: loaded };
+    return loaded;
+  }
+
   emit(e: OutboxEvent): void {
     if (!isWebhookEvent(e.event)) return;
     // With a fresh, empty subscription list there is nothing to do and nothing to wait for.
-    if (cached && cached.subs.length === 0 && Date.now() - cached.at < loadConfig(this.env).webhookCacheMs) return;
+    if (fresh(this.env)?.length === 0) return;
     this.chain = this.chain.then(async () => {
       try {
-        const tasks = tasksFor(await subscriptions(this.env, Date.now()), e);
+        const tasks = tasksFor(await this.subscriptions(), e);
         await enqueue(this.env.WEBHOOK_QUEUE, tasks);
       } catch (err) {
         log("error", "webhook enqueue failed", { event: e.event, err: String(err) });
