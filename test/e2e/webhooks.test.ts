@@ -162,6 +162,37 @@ describe("webhooks against `npm start`", () => {
   });
 });
 
+describe("webhooks for events without seq", () => {
+  it("channel.create, user_added.channel and user.online reach an endpoint that follows every channel", async () => {
+    const own = await WebhookReceiver.start();
+    const { webhook, secret } = await op("server.webhooks.create", { url: own.url, events: ["channel.create", "user_added.channel", "user.online"] });
+    try {
+      await new Promise((r) => setTimeout(r, 700));
+      const alice = await api.newUser("Alice");
+      const bob = await api.newUser("Bob");
+      const key = (await op("server.keys.create", { name: "crm", scopes: ["members"] })).secret;
+      const { channel } = await api.ok("server.channel.create", { channel_name: "crm", owner_id: alice.user.id }, key);
+      const ws = await connect(wsUrl(server.base, `/rtm/ws/channel/${channel.id}`));
+      await ws.auth(alice.wsToken);
+      await api.ok("server.channel.adduser", { channel_id: channel.id, user_id: bob.user.id }, key);
+      const added = await ws.event("user_added.channel");
+      await own.waitFor((all) => ["channel.create", "user_added.channel", "user.online"].every((e) => all.some((d) => d.body.event === e && d.body.channel_id === channel.id)));
+      const mine = own.received.filter((d) => d.body.channel_id === channel.id);
+      for (const d of mine) expect(verify(secret, d)).toBe(true);
+      const created = mine.find((d) => d.body.event === "channel.create")!;
+      expect(created.body).not.toHaveProperty("seq");
+      expect(created.body.payload.channel).toMatchObject({ id: channel.id, channel_name: "crm", created_by: alice.user.id });
+      const addedHook = mine.find((d) => d.body.event === "user_added.channel")!;
+      expect(addedHook.body).toMatchObject({ id: `evt_${channel.id}_${added.meta.seq}`, seq: added.meta.seq, payload: added.payload });
+      expect(mine.find((d) => d.body.event === "user.online")!.body.payload).toMatchObject({ channel_id: channel.id, user: { id: alice.user.id } });
+      ws.close();
+    } finally {
+      await op("server.webhooks.remove", { webhook_id: webhook.webhook_id });
+      await own.stop();
+    }
+  });
+});
+
 describe("server API keys against `npm start`", () => {
   it("a bot post through the API reaches the channel's sockets as a normal bot message", async () => {
     const alice = await api.newUser("Alice");
