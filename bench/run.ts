@@ -6,8 +6,12 @@
  *   npm run bench -- --suite full               the issue's matrix (N = 500 and 1000)
  *   npm run bench -- --mode capacity --clients 2000 --filters 3
  *   npm run bench -- --mode latency --clients 500 --rate 20 --messages 300 --publish typing
+ *   npm run bench -- --mode latency --publish http --webhook   the same with a webhook endpoint per room
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { Profiler, summarize } from "./lib/profiler.ts";
@@ -38,7 +42,8 @@ if (args.has("help")) {
   [--users U] [--concurrency C] [--side both|ours|bare] [--rounds R]
   [--profile ours|bare (CPU profile of that side while publishing; slows it, so ignore its ratios)]
   [--perf ours|bare (Linux perf record of that side's runtime process, same phase)]
-  [--profile-phase publish|connect]`);
+  [--profile-phase publish|connect]
+  [--webhook (our side: a webhook endpoint for every event of each room's channel, answered 200 by a local receiver)]`);
   process.exit(0);
 }
 const num = (k: string, d: number) => (args.has(k) ? Number(args.get(k)) : d);
@@ -52,6 +57,22 @@ const PROFILE = args.get("profile") as "ours" | "bare" | undefined;
 const PERF = args.get("perf") as "ours" | "bare" | undefined;
 const PROFILE_PHASE = (args.get("profile-phase") ?? "publish") as "publish" | "connect";
 const SIDES = (args.get("side") ?? "both") as "both" | "ours" | "bare";
+/** Our side registers a webhook endpoint for each room: posting must not get slower for it. */
+const WEBHOOK = args.has("webhook");
+
+/** A local receiver answering 200 to every delivery, counting them. */
+async function startReceiver(): Promise<{ url: string; deliveries: () => number; stop: () => void }> {
+  let count = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      count++;
+      res.end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, deliveries: () => count, stop: () => server.close() };
+}
 
 /**
  * Capacity: enough messages for ~100k deliveries (≥ 50 msgs), closed loop with 128 publishers
@@ -88,6 +109,10 @@ function latency(clients: number, publish: "http" | "typing", filters: 0 | 3 = 0
 }
 
 function plan(): ScenarioSpec[] {
+  return scenarios().map((s) => (WEBHOOK ? { ...s, name: `${s.name} +webhook` } : s));
+}
+
+function scenarios(): ScenarioSpec[] {
   const filters = (args.has("filters") ? Number(args.get("filters")) : 0) as 0 | 3;
   const mode = args.get("mode");
   if (mode === "capacity") return [capacity(num("clients", 500), filters)];
@@ -218,9 +243,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void cleanup().then(() => process.exit(130)));
 
+  const operatorToken = randomBytes(16).toString("hex");
+  const receiver = WEBHOOK ? await startReceiver() : null;
+  const webhookArgs = WEBHOOK ? ["--var", `OPERATOR_TOKEN:${operatorToken}`] : [];
   const [ours, bare] = await Promise.all([
     SIDES !== "bare"
-      ? startService({ name: "ours", command: "npm", args: (_p, ip) => ["start", "--", "--inspector-port", String(ip), ...(process.env.BENCH_OURS_ARGS ? process.env.BENCH_OURS_ARGS.split(" ") : [])], cwd: root })
+      ? startService({ name: "ours", command: "npm", args: (_p, ip) => ["start", "--", "--inspector-port", String(ip), ...webhookArgs, ...(process.env.BENCH_OURS_ARGS ? process.env.BENCH_OURS_ARGS.split(" ") : [])], cwd: root })
       : null,
     SIDES !== "ours"
       ? startService({
@@ -251,6 +279,10 @@ async function main(): Promise<void> {
         const owner = users[0]!;
         const body = await api(ours.base, "channel.create", { channel_name: `bench ${tag}`, user_ids: users.slice(1).map((u) => u.id) }, owner.token);
         const id = body.channel.id as number;
+        if (receiver) {
+          const events = ["chat.postMessage", "chat.updateMessage", "chat.deleteMessage", "user_added.channel", "user_removed.channel", "channel.update", "channel.remove", "user.online", "user.offline"];
+          await api(ours.base, "server.webhooks.create", { url: receiver.url, events, channel_ids: [id] }, operatorToken);
+        }
         return { url: `${ours.base.replace(/^http/, "ws")}/rtm/ws/channel/${id}`, channelId: id, name: String(id) };
       },
     };
@@ -301,7 +333,9 @@ async function main(): Promise<void> {
     }
   } finally {
     await cleanup();
+    receiver?.stop();
   }
+  if (receiver) log(`webhook receiver: ${receiver.deliveries()} deliveries`);
 
   printTargets(results);
   let commit = "";
@@ -317,6 +351,7 @@ async function main(): Promise<void> {
     args: Object.fromEntries(args),
     machine: { cores: cpus().length, model: cpus()[0]?.model, loadavgAtEnd: loadavg(), node: process.version },
     localObservability: LOCAL_OBSERVABILITY,
+    ...(receiver ? { webhookDeliveries: receiver.deliveries() } : {}),
     results,
   };
   mkdirSync(`${root}bench/results`, { recursive: true });

@@ -41,6 +41,14 @@ export interface Config {
   /** authenticated sockets one user holds in one room (a channel, or the user stream) at once */
   maxSocketsPerUser: number;
   sessionCheckTtlMs: number;
+  serverKeyCacheMs: number;
+  webhookCacheMs: number;
+  webhookRetryBaseSeconds: number;
+  webhookRetryMaxSeconds: number;
+  webhookPauseAfterFailures: number;
+  webhookTimeoutMs: number;
+  webhookReplayPageMax: number;
+  webhookMaxEndpoints: number;
 }
 
 const DEFAULTS: Config = {
@@ -79,6 +87,14 @@ const DEFAULTS: Config = {
   maxLocksPerUser: 100,
   maxSocketsPerUser: 50,
   sessionCheckTtlMs: 5000,
+  serverKeyCacheMs: 5000,
+  webhookCacheMs: 5000,
+  webhookRetryBaseSeconds: 10,
+  webhookRetryMaxSeconds: 3600,
+  webhookPauseAfterFailures: 20,
+  webhookTimeoutMs: 10_000,
+  webhookReplayPageMax: 500,
+  webhookMaxEndpoints: 50,
 };
 
 const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, string> = {
@@ -115,6 +131,14 @@ const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, strin
   maxLocksPerUser: "MAX_LOCKS_PER_USER",
   maxSocketsPerUser: "MAX_SOCKETS_PER_USER",
   sessionCheckTtlMs: "SESSION_CHECK_TTL_MS",
+  serverKeyCacheMs: "SERVER_KEY_CACHE_MS",
+  webhookCacheMs: "WEBHOOK_CACHE_MS",
+  webhookRetryBaseSeconds: "WEBHOOK_RETRY_BASE_SECONDS",
+  webhookRetryMaxSeconds: "WEBHOOK_RETRY_MAX_SECONDS",
+  webhookPauseAfterFailures: "WEBHOOK_PAUSE_AFTER_FAILURES",
+  webhookTimeoutMs: "WEBHOOK_TIMEOUT_MS",
+  webhookReplayPageMax: "WEBHOOK_REPLAY_PAGE_MAX",
+  webhookMaxEndpoints: "WEBHOOK_MAX_ENDPOINTS",
 };
 
 const cache = new WeakMap<object, Config>();

@@ -1,6 +1,7 @@
 import type { ChannelRoom } from "./channel/ChannelRoom";
 import type { StatsRoom } from "./ops/StatsRoom";
 import type { UserRoom } from "./user/UserRoom";
+import type { WebhookTask } from "./webhooks/delivery";
 
 /** Bindings and vars of the worker and both Durable Objects (see wrangler.toml). */
 export interface Env {
@@ -12,6 +13,8 @@ export interface Env {
   METRICS?: AnalyticsEngineDataset;
   /** Per-IP limits (src/http/ipLimit.ts). */
   IP_LIMITER: RateLimit;
+  /** Webhook deliveries (src/webhooks): produced by the rooms and the worker, consumed by the worker. */
+  WEBHOOK_QUEUE: Queue<WebhookTask>;
   /** Bearer secret for system.info; unset = the endpoint refuses everyone. */
   OPERATOR_TOKEN?: string;
   ENVIRONMENT?: string;

@@ -33,6 +33,8 @@ import { react } from "./reactions";
 import { UnreadPusher, allRead, messagesArrived, readNotification, receiptTimer } from "./receipts";
 import type * as wire from "../protocol/wire";
 import type { z } from "zod";
+import { WebhookOutbox } from "../webhooks/outbox";
+import { type ServerLogPage, SERVER_MEMBER, serverBotMessage } from "./server";
 
 export type MemberObject = z.output<typeof wire.MemberObject>;
 
@@ -558,6 +560,94 @@ export class ChannelRoom extends SocketRoom {
     return releaseLock(this.life, a, input.lock_id);
   }
 
+  // --- server API: a backend acting with a key's scopes, not as a member (docs/server-api.md) ------
+
+  private serverAccess(): Access | Failure {
+    const channel = this.store.channel();
+    if (!channel || channel.removed) return noChannel();
+    return { channel, member: SERVER_MEMBER };
+  }
+
+  async serverInfo(): Promise<Result<ChannelObject>> {
+    const a = this.serverAccess();
+    return "ok" in a ? a : ok(this.channelObject(a.channel));
+  }
+
+  async serverMembers(): Promise<Result<MemberObject[]>> {
+    const a = this.serverAccess();
+    return "ok" in a ? a : ok(this.store.members().map(memberObject));
+  }
+
+  async serverHistory(q: HistoryQuery): Promise<Result<{ messages: MessageObject[]; has_more: boolean }>> {
+    const a = this.serverAccess();
+    if ("ok" in a) return a;
+    const { rows, hasMore } = this.store.page({ before: q.before_id, after: q.after_id, limit: q.limit });
+    return ok({ messages: messageObjects(this.store, rows, a.channel.id), has_more: hasMore });
+  }
+
+  /** A bot message (type 5) under the bot's name: `chat.postMessage` like any other post. */
+  async serverPost(botName: string, text: string): Promise<Result<{ message: MessageObject }>> {
+    const a = this.serverAccess();
+    if ("ok" in a) return a;
+    const now = this.clock.now();
+    this.counted.in++;
+    const { message, frame } = this.store.transaction(() => {
+      const row = this.store.insertMessage(serverBotMessage(botName, text, now));
+      this.store.touchChannel(now);
+      const message = messageObject(row, a.channel.id);
+      return { message, frame: this.store.appendEvent("chat.postMessage", { message }, now) };
+    });
+    this.broadcast(frame);
+    await this.messagesArrived(null);
+    return ok({ message });
+  }
+
+  async serverUpdateMessage(input: { message_id: number; text: string }): Promise<Result<{ message: MessageObject }>> {
+    const a = this.serverAccess();
+    return "ok" in a ? a : updateMessage(this.life, a, input.message_id, input.text, true);
+  }
+
+  async serverDeleteMessage(input: { message_id: number }): Promise<Result<null>> {
+    const a = this.serverAccess();
+    return "ok" in a ? a : deleteMessage(this.life, a, input.message_id, this.unread);
+  }
+
+  /** The current owner acts for the key, so the events are the ones an owner's action makes. */
+  private owner(): MemberRow | undefined {
+    return this.store.members().find((m) => m.user_role === ROLE_OWNER);
+  }
+
+  async serverAddUser(target: UserProfile): Promise<Result<ChannelObject>> {
+    const a = this.serverAccess();
+    if ("ok" in a) return a;
+    return this.addUser(this.owner()!.user_id, target);
+  }
+
+  async serverKick(targetId: number): Promise<Result<ChannelObject | null>> {
+    const a = this.serverAccess();
+    if ("ok" in a) return a;
+    const owner = this.owner()!.user_id;
+    return this.removeUser(owner === targetId ? targetId : owner, targetId);
+  }
+
+  /**
+   * A page of the channel's log after `after` (webhook replay), oldest first. Never partial: when
+   * the log no longer holds `after + 1`, a failure says where it starts.
+   */
+  async serverLog(after: number, limit: number): Promise<Result<ServerLogPage>> {
+    const a = this.serverAccess();
+    if ("ok" in a) return a;
+    const seq = this.events.watermark();
+    if (after > seq) return fail(422, "invalid_params", `since_seq: the channel is at seq ${seq}`, { since_seq: `the channel is at seq ${seq}` });
+    const upTo = Math.min(seq, after + limit);
+    const texts = this.store.eventsBetween(after, upTo);
+    if (texts === null) {
+      const first = this.store.firstLoggedSeq();
+      return fail(409, "log_truncated", `the channel's log now starts at seq ${first}; reload with server.channel.history`);
+    }
+    return ok({ channel_id: a.channel.id, frames: texts, last_seq: upTo, has_more: upTo < seq });
+  }
+
   // --- commands -----------------------------------------------------------------------------------
 
   protected async onCommand(ws: WebSocket, conn: Conn, command: Command): Promise<void> {
@@ -637,10 +727,24 @@ export class ChannelRoom extends SocketRoom {
    * them trims the log; other frames pass straight through.
    */
   protected override broadcast(frame: OutFrame, target: { only?: number; except?: number } = {}): number {
-    if (frame.event.meta.seq === undefined) return super.broadcast(frame, target);
+    if (frame.event.meta.seq === undefined) {
+      if (target.only === undefined) this.toWebhooks(frame);
+      return super.broadcast(frame, target);
+    }
     let sent = 0;
-    for (const f of this.events.publish(frame, this.clock.now())) sent = super.broadcast(f, f === frame ? target : {});
+    for (const f of this.events.publish(frame, this.clock.now())) {
+      this.toWebhooks(f);
+      sent = super.broadcast(f, f === frame ? target : {});
+    }
     return sent;
+  }
+
+  /** Channel-wide events also go to the webhook queue (only those endpoints subscribe to). */
+  private readonly webhooks = new WebhookOutbox(this.env);
+
+  private toWebhooks(frame: OutFrame): void {
+    const { event, meta, payload } = frame.event;
+    this.webhooks.emit({ event, channel_id: this.store.channel()?.id ?? null, seq: meta.seq, time: meta.time, payload });
   }
 
   private resume(ws: WebSocket, conn: Conn, epoch: string, since: number): void {

@@ -16,10 +16,12 @@ export async function updateMessage(
   a: Access,
   messageId: number,
   text: string,
+  /** a server API key with the moderate scope edits any message */
+  moderator = false,
 ): Promise<Result<{ message: MessageObject }>> {
   const row = port.store.message(messageId);
   if (!row) return noMessage();
-  if (row.user_id !== a.member.user_id) return fail(403, "not_author", "only the message's author may edit it");
+  if (!moderator && row.user_id !== a.member.user_id) return fail(403, "not_author", "only the message's author may edit it");
   const now = port.now();
   const { edited, message, frame } = port.store.transaction(() => {
     const edited = port.msgs.editText(messageId, text);

@@ -16,6 +16,7 @@ const CLOSE_CODES: Record<number, string> = {
   [CloseCode.ChannelRemoved]: "the channel was removed",
   [CloseCode.PingTimeout]: "ping timeout (silent for two checks)",
   [CloseCode.TokenExpired]: "the connection's token expired",
+  [CloseCode.Disconnected]: "disconnected by a server API key with the moderate scope (server.user.disconnect)",
   [CloseCode.RateLimited]: "rate limit exceeded (burst 40, 20 commands/s), or at ws_auth the user already holds MAX_SOCKETS_PER_USER (50) sockets in this room",
 };
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ErrorEnvelope, routes } from "../http/catalog";
 import * as wire from "../protocol/wire";
+import { WEBHOOK_EVENTS, deliverySchema } from "../webhooks/events";
 
 /**
  * OpenAPI 3.1 for the HTTP API, generated from the route catalog's zod schemas (the ones the
@@ -40,6 +41,7 @@ export function openApiDocument(version: string) {
     }
   }
   registry.add(ErrorEnvelope, { id: "Error" });
+  for (const name of WEBHOOK_EVENTS) registry.add(deliverySchema(name), { id: webhookSchemaId(name) });
   const ids = new Map<object, string>();
   for (const r of routes) {
     const base = r.name.replace(/\./g, "_");
@@ -69,7 +71,8 @@ export function openApiDocument(version: string) {
     const op = (method: "get" | "post") => ({
       operationId: method === "post" ? r.name : `${r.name}.get`,
       summary: r.summary,
-      ...(r.auth === "bearer" ? { security: [{ bearer: [] }] } : r.auth === "operator" ? { security: [{ operator: [] }] } : {}),
+      ...(r.auth === "none" ? {} : { security: [{ [r.auth === "server" ? "serverKey" : r.auth]: r.scope ? [r.scope] : [] }] }),
+      ...(r.scope ? { "x-scope": r.scope } : {}),
       ...(method === "post"
         ? {
             requestBody: {
@@ -101,12 +104,50 @@ export function openApiDocument(version: string) {
     },
     servers: [{ url: "/" }],
     paths,
+    webhooks: webhooks(),
     components: {
       schemas,
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "token from user.login" },
         operator: { type: "http", scheme: "bearer", description: "the OPERATOR_TOKEN secret" },
+        serverKey: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "a server API key (srk_…) from server.keys.create; each server.* route names the scope it needs (x-scope). A revoked key is refused within SERVER_KEY_CACHE_MS (5 s).",
+        },
       },
     },
   };
+}
+
+const webhookSchemaId = (name: string) => `webhook_${name.replace(/\./g, "_")}`;
+
+const SIGNATURE_HEADERS = [
+  { name: "webhook-id", description: "the delivery id (also in the body); the same on retries and replays" },
+  { name: "webhook-timestamp", description: "unix seconds when this attempt was signed; reject anything older than 5 minutes" },
+  {
+    name: "webhook-signature",
+    description: "`v1,` + base64 HMAC-SHA256 of `${webhook-id}.${webhook-timestamp}.${body}`, keyed with the base64-decoded part of the endpoint's whsec_ secret (Standard Webhooks)",
+  },
+].map((h) => ({ ...h, in: "header", required: true, schema: { type: "string" } }));
+
+/** OpenAPI 3.1 `webhooks`: what a registered endpoint receives, one entry per event name. */
+function webhooks() {
+  return Object.fromEntries(
+    WEBHOOK_EVENTS.map((name) => [
+      name,
+      {
+        post: {
+          operationId: `webhook.${name}`,
+          summary: `${name}: the websocket event's payload, with the delivery's id, channel_id and (on durable channel events) seq`,
+          parameters: SIGNATURE_HEADERS,
+          requestBody: { required: true, content: { "application/json": { schema: ref(webhookSchemaId(name)) } } },
+          responses: {
+            "2XX": { description: "delivered; anything else (or no answer within 10 s) is retried with exponential backoff" },
+          },
+        },
+      },
+    ]),
+  );
 }

@@ -21,12 +21,16 @@ import { actionRoutes } from "./routes/actions";
 import { alertRoutes } from "./routes/alerts";
 import { lockRoutes } from "./routes/locks";
 import { messageRoutes } from "./routes/messages";
+import { serverRoutes } from "./routes/server";
+import { webhookRoutes } from "./routes/webhooks";
+import { consumeWebhooks } from "../webhooks/delivery";
 
 /** The worker: websocket upgrades take a short path to their room; everything else the router. */
 export function createWorker(): ExportedHandler<Env> {
   const app = createApp();
   return {
     fetch: async (request, env, ctx) => (await fastUpgrade(request, env)) ?? app.fetch(request, env, ctx),
+    queue: (batch, env) => consumeWebhooks(batch as MessageBatch<never>, env),
   };
 }
 
@@ -50,6 +54,8 @@ export function createApp() {
   app.route("/", alertRoutes());
   app.route("/", actionRoutes());
   app.route("/", lockRoutes());
+  app.route("/", serverRoutes());
+  app.route("/", webhookRoutes());
   app.route("/", demoRoutes());
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", "no such route")));

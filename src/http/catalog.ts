@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { ActionObject, AlertObject, ChannelObject, LockObject, MemberObject, MessageObject, SessionObject, UserObject } from "../protocol/wire";
 import * as P from "./schemas";
+import { KeyObject, type Scope } from "../server/keys";
+import * as S from "../server/schemas";
+import { EndpointObject } from "../webhooks/endpoints";
 
 /**
  * Every HTTP route with its parameter schema (the same object the handler validates with) and its
@@ -11,7 +14,9 @@ export interface RouteSpec {
   name: string;
   /** read routes accept GET and POST; write routes POST only */
   kind: "read" | "write";
-  auth: "bearer" | "none" | "operator";
+  auth: "bearer" | "none" | "operator" | "server";
+  /** the scope a server API key needs (auth "server") */
+  scope?: Scope;
   summary: string;
   params: z.ZodType;
   response: z.ZodObject;
@@ -308,6 +313,133 @@ export const routes: RouteSpec[] = [
     summary: "Release a lock (its holder or the channel owner); lock.release",
     params: P.LockRelease,
     response: ok({}),
+  },
+  // --- server API and webhooks (docs/server-api.md, docs/webhooks.md) ------------------------------
+  {
+    name: "server.keys.create",
+    kind: "write",
+    auth: "operator",
+    summary: "Create a server API key {name, scopes: publish|members|moderate|read}; the secret is returned once",
+    params: S.KeyCreate,
+    response: ok({ key: KeyObject, secret: z.string() }),
+  },
+  { name: "server.keys.list", kind: "read", auth: "operator", summary: "Every server API key (no secrets)", params: None, response: ok({ keys: z.array(KeyObject) }) },
+  {
+    name: "server.keys.revoke",
+    kind: "write",
+    auth: "operator",
+    summary: "Revoke a key: refused at once by this isolate, everywhere within SERVER_KEY_CACHE_MS (5 s)",
+    params: S.KeyRef,
+    response: ok({}),
+  },
+  {
+    name: "server.chat.postmessage",
+    kind: "write",
+    auth: "server",
+    scope: "publish",
+    summary: "Post a bot message (type 5, content {type: 3, bot_message}) under bot_name (default: the key's name)",
+    params: S.ServerPost,
+    response: ok({ message: MessageObject }),
+  },
+  {
+    name: "server.channel.create",
+    kind: "write",
+    auth: "server",
+    scope: "members",
+    summary: "Create a channel owned by owner_id, with invitees by email or id (the events of channel.create)",
+    params: S.ServerChannelCreate,
+    response: ok({ channel: ChannelObject }),
+  },
+  {
+    name: "server.channel.adduser",
+    kind: "write",
+    auth: "server",
+    scope: "members",
+    summary: "Add a user by email or user_id, as the channel's owner would",
+    params: P.ChannelAddUser,
+    response: ok({ channel: ChannelObject }),
+  },
+  {
+    name: "server.channel.kick",
+    kind: "write",
+    auth: "server",
+    scope: "members",
+    summary: "Remove a member (user_removed.channel; their sockets close 4003); removing the owner hands the channel on as channel.leave does",
+    params: P.ChannelKick,
+    response: ok({}),
+  },
+  {
+    name: "server.chat.updatemessage",
+    kind: "write",
+    auth: "server",
+    scope: "moderate",
+    summary: "Edit any message's text (chat.updateMessage with is_edited)",
+    params: P.ChatUpdate,
+    response: ok({ message: MessageObject }),
+  },
+  { name: "server.chat.deletemessage", kind: "write", auth: "server", scope: "moderate", summary: "Delete any message (chat.deleteMessage)", params: P.ChatDelete, response: ok({}) },
+  {
+    name: "server.user.disconnect",
+    kind: "write",
+    auth: "server",
+    scope: "moderate",
+    summary: "Close every socket of the user, in every channel and on their stream, with close code 4010",
+    params: S.UserDisconnect,
+    response: ok({ closed: z.number().int() }),
+  },
+  { name: "server.channel.info", kind: "read", auth: "server", scope: "read", summary: "Any channel", params: P.ChannelRef, response: ok({ channel: ChannelObject }) },
+  {
+    name: "server.channel.members",
+    kind: "read",
+    auth: "server",
+    scope: "read",
+    summary: "Any channel's members with their roles and presence (online_status)",
+    params: P.ChannelRef,
+    response: ok({ members: z.array(MemberObject) }),
+  },
+  {
+    name: "server.channel.history",
+    kind: "read",
+    auth: "server",
+    scope: "read",
+    summary: "A page of any channel's messages, as channel.history",
+    params: P.ChannelHistory,
+    response: ok({ messages: z.array(MessageObject), has_more: z.boolean() }),
+  },
+  {
+    name: "server.user.presence",
+    kind: "read",
+    auth: "server",
+    scope: "read",
+    summary: "Global presence of up to 100 users (unknown ids are left out)",
+    params: S.UserPresence,
+    response: ok({ presence: z.array(z.object({ user_id: z.number().int(), online: z.boolean() })) }),
+  },
+  {
+    name: "server.webhooks.create",
+    kind: "write",
+    auth: "operator",
+    summary: "Register a webhook endpoint {url, events, channel_ids?}; the signing secret (whsec_…) is returned once",
+    params: S.WebhookCreate,
+    response: ok({ webhook: EndpointObject, secret: z.string() }),
+  },
+  { name: "server.webhooks.list", kind: "read", auth: "operator", summary: "Every webhook endpoint with its delivery state", params: None, response: ok({ webhooks: z.array(EndpointObject) }) },
+  { name: "server.webhooks.remove", kind: "write", auth: "operator", summary: "Remove an endpoint; queued deliveries to it are dropped", params: S.WebhookRef, response: ok({}) },
+  {
+    name: "server.webhooks.enable",
+    kind: "write",
+    auth: "operator",
+    summary: "Resume a paused endpoint (replay what it missed with server.webhooks.replay)",
+    params: S.WebhookRef,
+    response: ok({ webhook: EndpointObject }),
+  },
+  {
+    name: "server.webhooks.replay",
+    kind: "write",
+    auth: "operator",
+    summary: "Re-send one channel's events after since_seq to one endpoint, in seq order, one page (limit ≤ 500) per call",
+    params: S.WebhookReplay,
+    response: ok({ enqueued: z.number().int(), last_seq: z.number().int(), has_more: z.boolean() }),
   },
 ];
 

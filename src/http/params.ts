@@ -83,6 +83,13 @@ export async function readLimited(body: ReadableStream<Uint8Array> | null, limit
   return bytes;
 }
 
+/** A page size: the default when absent, 422 above the maximum. */
+export function pageLimit(limit: number | undefined, fallback: number, max: number): number {
+  const value = limit ?? fallback;
+  if (value > max) throw new ApiError(422, "invalid_params", `limit: must be at most ${max}`, { limit: `must be at most ${max}` });
+  return value;
+}
+
 /** 422 with each failing field repeated as a top-level key (as AirSend does). */
 export function validate<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
   const bad = loneSurrogatePath(params);

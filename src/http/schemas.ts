@@ -6,7 +6,7 @@ import { INVITES_FROM } from "../storage/directory";
 /** One schema per HTTP route's parameters (SPEC §2, §6). Unknown fields are ignored. */
 
 /** A list param: a JSON array, or a comma-separated string (form and query bodies). */
-function list<T extends z.ZodType>(item: T) {
+export function list<T extends z.ZodType>(item: T, max = 500) {
   return z.preprocess((v) => {
     if (typeof v !== "string") return v;
     const t = v.trim();
@@ -18,7 +18,7 @@ function list<T extends z.ZodType>(item: T) {
       }
     }
     return t === "" ? [] : t.split(",").map((s) => s.trim());
-  }, z.array(item).max(500));
+  }, z.array(item).max(max));
 }
 
 /** true/false/1/0/"1"/"0"/"true"/"false" (SPEC §6). */

@@ -12,6 +12,8 @@ export const CloseCode = {
   ChannelRemoved: 4004,
   PingTimeout: 4008,
   TokenExpired: 4009,
+  /** A server API key with the moderate scope disconnected the user (docs/server-api.md). */
+  Disconnected: 4010,
   RateLimited: 4029,
 } as const;
 

@@ -55,3 +55,5 @@ export const DELETED_USER_NAME = "Deleted user";
 export const MESSAGE_TYPE_TEXT = 1;
 export const MESSAGE_TYPE_BOT = 5;
 export const BOT_USER_ADDED = 2;
+/** A bot message posted through the server API (`server.chat.postmessage`). */
+export const BOT_SERVER_POST = 3;

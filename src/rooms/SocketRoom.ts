@@ -421,6 +421,14 @@ export abstract class SocketRoom extends DurableObject<Env> {
     await this.afterClose(conn);
   }
 
+  /** Closes every socket of `userId` in this room (the server API's disconnect); how many were open. */
+  async disconnectUser(userId: number, code: number, reason: string): Promise<number> {
+    const closing: Promise<void>[] = [];
+    for (const [ws, conn] of this.live(true)) if (conn.s.uid === userId) closing.push(this.closeConn(ws, conn, code, reason));
+    await Promise.all(closing);
+    return closing.length;
+  }
+
   private markClosed(ws: WebSocket, conn: Conn): void {
     conn.closed = true;
     this.index.closed(ws, conn);

@@ -21,6 +21,7 @@ import { UnreadStore } from "../storage/unreadStore";
 import { ALERTS_PAGE, DELETED_ALERT_TEXT, alertObject } from "./alerts";
 import { QuotaStore } from "../storage/quotaStore";
 import { type QuotaCounts, type QuotaVerdict, Quotas } from "./quotas";
+import { WebhookOutbox } from "../webhooks/outbox";
 
 /** An event for the user's stream (no seq: SPEC §6). */
 export interface StreamEvent {
@@ -179,10 +180,14 @@ export class UserRoom extends SocketRoom {
   // --- alerts and unread totals (issue 4) ---------------------------------------------------------
 
   /** Stores an alert and sends `alert.notification` (payload: the alert object) on this stream. */
+  private readonly webhooks = new WebhookOutbox(this.env);
+
   async addAlert(input: AlertInput): Promise<AlertObject> {
     const row = new AlertStore(this.ctx.storage.sql).insert(input);
     const alert = alertObject(row);
-    this.broadcast(buildEvent("alert.notification", alert, this.clock.now()));
+    const frame = buildEvent("alert.notification", alert, this.clock.now());
+    this.broadcast(frame);
+    this.webhooks.emit({ event: "alert.notification", channel_id: alert.channel_id, time: frame.event.meta.time, payload: alert });
     return alert;
   }
 

@@ -3,6 +3,7 @@ import { createApp } from "../../src/http/app";
 import { routes } from "../../src/http/catalog";
 import { commandSchemas } from "../../src/protocol/commands";
 import { eventPayloads } from "../../src/protocol/wire";
+import { WEBHOOK_EVENTS } from "../../src/webhooks/events";
 import { api, BASE } from "../helpers/workerd";
 import { SELF } from "cloudflare:test";
 
@@ -45,6 +46,21 @@ describe("OpenAPI document", () => {
     expect(doc.components.schemas.User.properties.online_status).toEqual({ type: "boolean" });
   });
 
+  it("documents the server routes' key and scope, and every webhook event's delivery (the 3.1 webhooks section)", async () => {
+    const doc = (await (await SELF.fetch(`${BASE}/api/v1/openapi.json`)).json()) as any;
+    expect(doc.components.securitySchemes.serverKey).toMatchObject({ type: "http", scheme: "bearer" });
+    const post = doc.paths["/api/v1/server.chat.postmessage"].post;
+    expect(post.security).toEqual([{ serverKey: ["publish"] }]);
+    expect(doc.paths["/api/v1/server.user.disconnect"].post.security).toEqual([{ serverKey: ["moderate"] }]);
+    expect(doc.paths["/api/v1/server.webhooks.create"].post.security).toEqual([{ operator: [] }]);
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...WEBHOOK_EVENTS].sort());
+    const hook = doc.webhooks["chat.postMessage"].post;
+    expect(hook.parameters.map((p: any) => p.name)).toEqual(["webhook-id", "webhook-timestamp", "webhook-signature"]);
+    const schema = doc.components.schemas[hook.requestBody.content["application/json"].schema.$ref.split("/").pop()];
+    expect(Object.keys(schema.properties).sort()).toEqual(["channel_id", "event", "id", "payload", "seq", "time", "truncated"]);
+    expect(schema.properties.payload.anyOf[0].properties.message.$ref).toBe("#/components/schemas/Message");
+  });
+
   it("documents 422's field repetition and every error status", async () => {
     const doc = (await (await SELF.fetch(`${BASE}/api/v1/openapi.json`)).json()) as any;
     const op = doc.paths["/api/v1/user.create"].post;
@@ -67,7 +83,7 @@ describe("AsyncAPI document", () => {
     expect(names).toContain("success");
     expect(names).toContain("error");
     expect(Object.keys(doc.channels.channelSocket["x-close-codes"]).sort()).toEqual(
-      ["1008", "1009", "4001", "4003", "4004", "4008", "4009", "4029"].sort(),
+      ["1008", "1009", "4001", "4003", "4004", "4008", "4009", "4010", "4029"].sort(),
     );
     expect(doc.channels.userStream.address).toBe("/rtm/ws/user/{user_id}");
   });

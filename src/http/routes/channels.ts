@@ -1,4 +1,7 @@
 import { Hono } from "hono";
+import type { ChannelObject } from "../../channel/ChannelRoom";
+import type { Env } from "../../env";
+import { WebhookOutbox } from "../../webhooks/outbox";
 import { loadConfig } from "../../config";
 import { channelRoom } from "../../rooms/stubs";
 import { forgetChannel } from "../../rooms/existence";
@@ -7,7 +10,7 @@ import { Directory, profileOf, type UserRecord } from "../../storage/directory";
 import { requireUser } from "../auth";
 import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
-import { readParams, validate } from "../params";
+import { pageLimit, readParams, validate } from "../params";
 import { ChannelAddUser, ChannelCreate, ChannelHistory, ChannelKick, ChannelRef, ChannelRename } from "../schemas";
 import { lookupWithinQuota } from "../quota";
 import { readRoute, writeRoute } from "./define";
@@ -58,6 +61,35 @@ function distinctInvitees(emails: readonly string[], ids: readonly number[]): nu
   return new Set(emails.map((e) => e.toLowerCase())).size + new Set(ids).size;
 }
 
+/**
+ * Creates a channel owned by `owner` with the invitees (a user's channel.create, or a server
+ * key's), within the owner's quotas (docs/security.md "Quotas").
+ */
+export async function createChannelFor(
+  env: Env,
+  ctx: { waitUntil(promise: Promise<unknown>): void },
+  owner: UserRecord,
+  p: { channel_name: string; emails?: string[]; user_ids?: number[] },
+): Promise<ChannelObject> {
+  const dir = new Directory(env.DB);
+  const emails = p.emails ?? [];
+  const ids = p.user_ids ?? [];
+  const n = distinctInvitees(emails, ids);
+  const invited = await lookupWithinQuota(env, owner.id, n, { channels: 1, users_added: n }, () =>
+    resolveInvitees(dir, owner.id, emails, ids),
+  );
+  const seen = new Set([owner.id]);
+  const invitees = invited.filter((u) => !seen.has(u.id) && seen.add(u.id)).map(profileOf);
+  const now = Date.now();
+  const id = await dir.createChannel(p.channel_name, owner.id, now);
+  const channel = unwrap(await channelRoom(env, id).create({ id, channel_name: p.channel_name, created_on: now, owner: profileOf(owner), invitees }));
+  // channel.create is not one of the channel's own events (no seq): the worker tells webhooks.
+  const outbox = new WebhookOutbox(env);
+  outbox.emit({ event: "channel.create", channel_id: id, time: now, payload: { channel } });
+  ctx.waitUntil(outbox.flushed());
+  return channel;
+}
+
 export function channelRoutes() {
   const app = new Hono<AppEnv>();
 
@@ -66,20 +98,7 @@ export function channelRoutes() {
     const dir = new Directory(c.env.DB);
     const me = await dir.userById(c.var.userId);
     if (!me) throw new ApiError(404, "user_not_found", "no such user");
-    const emails = p.emails ?? [];
-    const ids = p.user_ids ?? [];
-    const n = distinctInvitees(emails, ids);
-    const invited = await lookupWithinQuota(c.env, me.id, n, { channels: 1, users_added: n }, () =>
-      resolveInvitees(dir, me.id, emails, ids),
-    );
-    const seen = new Set([me.id]);
-    const invitees = invited.filter((u) => !seen.has(u.id) && seen.add(u.id)).map(profileOf);
-    const now = Date.now();
-    const id = await dir.createChannel(p.channel_name, me.id, now);
-    const channel = unwrap(
-      await channelRoom(c.env, id).create({ id, channel_name: p.channel_name, created_on: now, owner: profileOf(me), invitees }),
-    );
-    return success(c, { channel });
+    return success(c, { channel: await createChannelFor(c.env, c.executionCtx, me, p) });
   });
 
   readRoute(app, "channel.info", requireUser, async (c) => {
@@ -102,12 +121,7 @@ export function channelRoutes() {
   readRoute(app, "channel.history", requireUser, async (c) => {
     const q = validate(ChannelHistory, await readParams(c));
     const config = loadConfig(c.env);
-    const limit = q.limit ?? config.historyPageDefault;
-    if (limit > config.historyPageMax) {
-      throw new ApiError(422, "invalid_params", `limit: must be at most ${config.historyPageMax}`, {
-        limit: `must be at most ${config.historyPageMax}`,
-      });
-    }
+    const limit = pageLimit(q.limit, config.historyPageDefault, config.historyPageMax);
     const page = unwrap(
       await (await liveChannelRoom(c.env, q.channel_id)).history(c.var.userId, { before_id: q.before_id, after_id: q.after_id, limit }),
     );

@@ -1,32 +1,14 @@
 import { Hono } from "hono";
-import { createMiddleware } from "hono/factory";
 import { loadConfig } from "../../config";
 import { systemSummary } from "../../ops/stats";
 import { VERSION } from "../../version";
 import type { AppEnv } from "../context";
-import { ApiError, success } from "../errors";
+import { success } from "../errors";
+import { requireOperator } from "../operator";
 import { readParams, validate } from "../params";
 import { SystemDirectory, SystemInfo } from "../schemas";
 import { readRoute, writeRoute } from "./define";
 import { channelRoom } from "../../rooms/stubs";
-
-function sameSecret(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
-
-/** `Authorization: Bearer <OPERATOR_TOKEN>`; with no OPERATOR_TOKEN set nobody gets in. */
-const requireOperator = createMiddleware<AppEnv>(async (c, next) => {
-  const expected = c.env.OPERATOR_TOKEN;
-  const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
-  if (!expected || !match || !sameSecret(match[1]!, expected)) {
-    throw new ApiError(401, "operator_only", "this route needs the operator token");
-  }
-  await next();
-});
 
 export function systemRoutes() {
   const app = new Hono<AppEnv>();

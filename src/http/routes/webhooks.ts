@@ -1,0 +1,84 @@
+import { Hono } from "hono";
+import { loadConfig } from "../../config";
+import { frameFromText } from "../../protocol/envelope";
+import { channelRoom } from "../../rooms/stubs";
+import * as S from "../../server/schemas";
+import { EndpointStore } from "../../webhooks/endpoints";
+import { enqueue, forgetSubscriptions, tasksFor } from "../../webhooks/outbox";
+import { newSigningSecret } from "../../webhooks/signature";
+import { checkTarget } from "../../webhooks/targets";
+import type { AppEnv } from "../context";
+import { ApiError, success, unwrap } from "../errors";
+import { requireOperator } from "../operator";
+import { pageLimit, readParams, validate } from "../params";
+import { readRoute, writeRoute } from "./define";
+
+const noEndpoint = () => new ApiError(404, "webhook_not_found", "no such webhook endpoint");
+
+/** Webhook endpoints, managed by the operator (docs/webhooks.md). */
+export function webhookRoutes() {
+  const app = new Hono<AppEnv>();
+
+  writeRoute(app, "server.webhooks.create", requireOperator, async (c) => {
+    const p = validate(S.WebhookCreate, await readParams(c));
+    const config = loadConfig(c.env);
+    const target = checkTarget(p.url, config.environment);
+    if (!target.ok) throw new ApiError(422, "invalid_url", `url: ${target.reason}`, { url: target.reason });
+    const store = new EndpointStore(c.env.DB);
+    if ((await store.count()) >= config.webhookMaxEndpoints) {
+      throw new ApiError(409, "too_many_endpoints", `at most ${config.webhookMaxEndpoints} webhook endpoints`);
+    }
+    const secret = newSigningSecret();
+    const channelIds = p.channel_ids ? [...new Set(p.channel_ids)] : null;
+    const webhook = await store.create({ url: target.url, events: [...new Set(p.events)], channel_ids: channelIds, secret }, Date.now());
+    forgetSubscriptions();
+    return success(c, { webhook, secret });
+  });
+
+  readRoute(app, "server.webhooks.list", requireOperator, async (c) => {
+    await readParams(c);
+    return success(c, { webhooks: await new EndpointStore(c.env.DB).list() });
+  });
+
+  writeRoute(app, "server.webhooks.remove", requireOperator, async (c) => {
+    const { webhook_id } = validate(S.WebhookRef, await readParams(c));
+    if (!(await new EndpointStore(c.env.DB).remove(webhook_id, Date.now()))) throw noEndpoint();
+    forgetSubscriptions();
+    return success(c);
+  });
+
+  writeRoute(app, "server.webhooks.enable", requireOperator, async (c) => {
+    const { webhook_id } = validate(S.WebhookRef, await readParams(c));
+    const webhook = await new EndpointStore(c.env.DB).enable(webhook_id);
+    if (!webhook) throw noEndpoint();
+    forgetSubscriptions();
+    return success(c, { webhook });
+  });
+
+  /**
+   * Re-sends one channel's events after `since_seq` to one endpoint, oldest first, one page at a
+   * time (the events the endpoint subscribes to; the same delivery ids as the first time).
+   */
+  writeRoute(app, "server.webhooks.replay", requireOperator, async (c) => {
+    const p = validate(S.WebhookReplay, await readParams(c));
+    const config = loadConfig(c.env);
+    const limit = pageLimit(p.limit, config.webhookReplayPageMax, config.webhookReplayPageMax);
+    const store = new EndpointStore(c.env.DB);
+    const webhook = await store.get(p.webhook_id);
+    if (!webhook) throw noEndpoint();
+    if (webhook.channel_ids && !webhook.channel_ids.includes(p.channel_id)) {
+      throw new ApiError(422, "invalid_params", "channel_id: the endpoint does not subscribe to this channel", {
+        channel_id: "the endpoint does not subscribe to this channel",
+      });
+    }
+    const page = unwrap(await channelRoom(c.env, p.channel_id).serverLog(p.since_seq, limit));
+    const sub = { id: webhook.webhook_id, events: new Set<string>(webhook.events), channels: null };
+    const tasks = page.frames.map((text) => frameFromText(text).event).flatMap((e) =>
+      tasksFor([sub], { event: e.event, channel_id: page.channel_id, seq: e.meta.seq, time: e.meta.time, payload: e.payload }),
+    );
+    await enqueue(c.env.WEBHOOK_QUEUE, tasks);
+    return success(c, { enqueued: tasks.length, last_seq: page.last_seq, has_more: page.has_more });
+  });
+
+  return app;
+}
