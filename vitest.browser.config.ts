@@ -1,9 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * The browser test (`npm run test:browser`): the demo app in Debian's Chromium driven by
+ * The browser test (`npm run test:browser`): the demo app in Chrome or Chromium driven by
  * playwright-core, against a local server it starts and restarts itself. Kept out of the default
- * projects because it needs a browser (installed with apt by the global setup when missing).
+ * projects because it needs a browser (test/browser/chromium.ts says how it is found).
  */
 export default defineConfig({
   test: {

@@ -5,6 +5,7 @@
 import { ApiCallError, RealtimeClient, type RtmSocket, type Status } from "@edge-realtime/client";
 import type { ChannelObject, LockObject, MessageObject, UserObject } from "@edge-realtime/client";
 import { $, h, input, toast } from "./dom";
+import { type TextPart, mentionParts } from "./mentions";
 
 const TOKEN_KEY = "edge-realtime-demo.token";
 const REACTION = "👍";
@@ -397,6 +398,21 @@ function contentText(content: MessageObject["content"]): string {
   return typeof bot === "string" ? bot : JSON.stringify(content);
 }
 
+/** A member's display name: the current channel's members first, then any channel's, then mine. */
+function nameOf(id: number): string | undefined {
+  const here = state.current === null ? undefined : state.members.get(state.current)?.get(id);
+  if (here) return here.name;
+  for (const members of state.members.values()) {
+    const m = members.get(id);
+    if (m) return m.name;
+  }
+  return id === state.me?.id ? state.me.display_name : undefined;
+}
+
+function renderPart(part: TextPart): Node | string {
+  return typeof part === "string" ? part : h("span", { class: "mention", title: `user ${part.id}` }, `@${part.name}`);
+}
+
 function renderMessage(m: MessageObject): HTMLElement {
   const mine = m.user_id === state.me?.id;
   const text = contentText(m.content);
@@ -412,7 +428,7 @@ function renderMessage(m: MessageObject): HTMLElement {
           h("button", { type: "submit" }, "save"),
           h("button", { type: "button", onclick: () => ((state.editing = null), renderMessages()) }, "cancel"),
         )
-      : h("span", { class: "content" }, text);
+      : h("span", { class: "content" }, ...mentionParts(text, nameOf).map(renderPart));
   return h(
     "li",
     { "data-id": m.id, class: m.message_type === 5 ? "bot" : mine ? "mine" : "" },

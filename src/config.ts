@@ -51,7 +51,7 @@ export interface Config {
   webhookMaxEndpoints: number;
 }
 
-const DEFAULTS: Config = {
+export const DEFAULTS: Config = {
   environment: "production",
   logLevel: "info",
   frameLimitBytes: 64 * 1024,

@@ -36,6 +36,10 @@ import type { z } from "zod";
 import { WebhookOutbox } from "../webhooks/outbox";
 import { type ServerLogPage, SERVER_MEMBER, serverBotMessage } from "./server";
 
+/** `_meta`: the channel was removed while its directory change was undelivered; vacate once delivered. */
+const VACATE_WHEN_DELIVERED = "vacate_when_delivered";
+const REMOVED = { code: CloseCode.ChannelRemoved, reason: "channel removed" } as const;
+
 export type MemberObject = z.output<typeof wire.MemberObject>;
 
 export type ChannelObject = z.output<typeof wire.ChannelObject>;
@@ -222,7 +226,7 @@ export class ChannelRoom extends SocketRoom {
     if ("ok" in a) return a;
     const parent = input.parent_message_id !== undefined ? this.store.message(input.parent_message_id) : null;
     if (input.parent_message_id !== undefined && !parent) {
-      return fail(422, "invalid_params", "parent_message_id: no such message in this channel", {
+      return fail(422, "unknown_message", "parent_message_id: no such message in this channel", {
         parent_message_id: "no such message in this channel",
       });
     }
@@ -302,6 +306,9 @@ export class ChannelRoom extends SocketRoom {
 
   /** `channel.kick` (owner only; kicking oneself is `channel.leave`). */
   async kick(byUserId: number, targetId: number): Promise<Result<ChannelObject>> {
+    // A removed channel is 404 to everyone, before any rule about its members.
+    const a = this.access(byUserId);
+    if ("ok" in a) return a;
     if (byUserId === targetId) return fail(422, "invalid_params", "user_id: use channel.leave to leave", { user_id: "use channel.leave to leave" });
     const result = await this.removeUser(byUserId, targetId);
     return result.ok ? ok(result.value!) : result;
@@ -419,8 +426,16 @@ export class ChannelRoom extends SocketRoom {
         .map((m) => userRoom(this.env, m.user_id).membershipChanged(m.user_id, channel.id, false, [{ event: "channel.remove", payload }])),
     );
     await this.forgetUnread(this.store.members().map((m) => m.user_id));
-    await this.vacate({ code: CloseCode.ChannelRemoved, reason: "channel removed" });
+    // The outbox must outlive a D1 outage: with the removal still undelivered the room keeps its
+    // storage (marked removed, so every route and socket already sees no channel) and vacates
+    // from the alarm that delivers it.
+    if (this.directory.pending()) this.meta.set(VACATE_WHEN_DELIVERED, 1);
+    else await this.vacate(REMOVED);
     return ok(null);
+  }
+
+  protected override async afterAlarm(): Promise<void> {
+    if (this.meta.get<number>(VACATE_WHEN_DELIVERED) === 1 && !this.directory.pending()) await this.vacate(REMOVED);
   }
 
   /** The user changed their profile: update the member copy; `user.profileUpdate` to every socket. */

@@ -85,6 +85,11 @@ export class DirectorySync {
     if (this.d.pending.get(KIND, KEY) === null) await this.d.disarmIfIdle();
   }
 
+  /** Changes are recorded that D1 has not applied yet. */
+  pending(): boolean {
+    return this.d.pending.get(KIND, KEY) !== null;
+  }
+
   timer(): DomainTimer {
     return { next: () => this.d.pending.get(KIND, KEY), run: () => this.flush() };
   }

@@ -3,8 +3,8 @@
  * Pure; returns distinct ids in order of first appearance. `@` must not follow a word character
  * (so `me@123.example` is an address, not a mention) and the digits must end the token.
  */
-const AT = /(?<![\w@])@([1-9][0-9]{0,14})(?![\w])/g;
-const LINK = /\[[^\]\n]*\]\(user:\/\/([1-9][0-9]{0,14})\)/g;
+export const AT = /(?<![\w@])@([1-9][0-9]{0,14})(?![\w])/g;
+export const LINK = /\[[^\]\n]*\]\(user:\/\/([1-9][0-9]{0,14})\)/g;
 
 export function mentionedIds(text: string): number[] {
   const found: { at: number; id: number }[] = [];

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CloseCode } from "../protocol/closeCodes";
 import { CHANNEL_COMMANDS, commandSchemas } from "../protocol/commands";
 import { ErrorReply, Pong, SuccessReply, eventEnvelope, eventPayloads, type EventName } from "../protocol/wire";
+import * as wireObjects from "../protocol/wire";
 
 /**
  * AsyncAPI 3 for the websocket protocol (channel socket and user stream), generated from the
@@ -52,14 +53,43 @@ const USER_EVENTS: EventName[] = [
   "alert.notification",
 ];
 
-function jsonSchema(schema: z.ZodType, io: "input" | "output") {
-  const s = z.toJSONSchema(schema, { io, unrepresentable: "any", reused: "inline" }) as Record<string, unknown>;
-  delete s.$schema;
-  return s;
+/**
+ * Payload schemas live in components.schemas, and shared objects (Message, Channel, ...) are
+ * referenced there by id: a `$ref` inside a message payload resolves against the document root, so
+ * nested `$defs` would not resolve. Commands are described as the server reads them (input),
+ * events and replies as it writes them (output).
+ */
+class SchemaSet {
+  private readonly input = z.registry<{ id: string }>();
+  private readonly output = z.registry<{ id: string }>();
+
+  add(id: string, schema: z.ZodType, io: "input" | "output") {
+    (io === "input" ? this.input : this.output).add(schema, { id });
+    return { $ref: `#/components/schemas/${id}` };
+  }
+
+  schemas(): Record<string, unknown> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const io of ["input", "output"] as const) {
+      const registry = io === "input" ? this.input : this.output;
+      const { schemas } = z.toJSONSchema(registry, { io, unrepresentable: "any", uri: (id) => `#/components/schemas/${id}` });
+      for (const [id, s] of Object.entries(schemas as Record<string, Record<string, unknown>>)) {
+        delete s.$id;
+        delete s.$schema;
+        out[id] ??= s;
+      }
+    }
+    return out;
+  }
 }
 
 export function asyncApiDocument(version: string) {
   const messages: Record<string, unknown> = {};
+  const set = new SchemaSet();
+  for (const schema of Object.values(wireObjects)) {
+    const id = schema instanceof z.ZodType ? (schema.meta() as { id?: string } | undefined)?.id : undefined;
+    if (id) set.add(id, schema as z.ZodType, "output");
+  }
   const cmdName = (c: string) => `command_${c}`;
   for (const [name, schema] of Object.entries(commandSchemas)) {
     const wire =
@@ -78,16 +108,16 @@ export function asyncApiDocument(version: string) {
           : CHANNEL_COMMANDS.has(name as never)
             ? "Channel command; on the user stream it is forwarded to the channel's room"
             : undefined,
-      payload: jsonSchema(wire, "input"),
+      payload: set.add(cmdName(name), wire, "input"),
     };
   }
   const evName = (e: string) => `event_${e.replace(/\./g, "_")}`;
   for (const name of Object.keys(eventPayloads) as EventName[]) {
-    messages[evName(name)] = { name, title: name, payload: jsonSchema(eventEnvelope(name), "output") };
+    messages[evName(name)] = { name, title: name, payload: set.add(evName(name), eventEnvelope(name), "output") };
   }
-  messages.reply_success = { name: "success", payload: jsonSchema(SuccessReply, "output") };
-  messages.reply_error = { name: "error", payload: jsonSchema(ErrorReply, "output") };
-  messages.pong = { name: "pong", payload: jsonSchema(Pong, "output") };
+  messages.reply_success = { name: "success", payload: set.add("reply_success", SuccessReply, "output") };
+  messages.reply_error = { name: "error", payload: set.add("reply_error", ErrorReply, "output") };
+  messages.pong = { name: "pong", payload: set.add("pong", Pong, "output") };
 
   const ref = (id: string) => ({ $ref: `#/components/messages/${id}` });
   const channelMessages = (events: EventName[], commands: string[]) =>
@@ -119,7 +149,7 @@ export function asyncApiDocument(version: string) {
   const userCommands = allCommands.filter((c) => c !== "ws_resume");
 
   return {
-    asyncapi: "3.0.0",
+    asyncapi: "3.1.0",
     info: {
       title: "edge-realtime websocket protocol",
       version,
@@ -146,6 +176,6 @@ export function asyncApiDocument(version: string) {
       },
     },
     operations: { ...operations("channelSocket", CHANNEL_EVENTS, allCommands), ...operations("userStream", USER_EVENTS, userCommands) },
-    components: { messages },
+    components: { schemas: set.schemas(), messages },
   };
 }

@@ -1,5 +1,9 @@
 import { z } from "zod";
-import { ErrorEnvelope, routes } from "../http/catalog";
+import { DEFAULTS } from "../config";
+import { ErrorEnvelope, type RouteSpec, Settings, routes } from "../http/catalog";
+import { KeyObject } from "../server/keys";
+import { EndpointObject } from "../webhooks/endpoints";
+import { BODY_LIMIT_BYTES } from "../http/params";
 import * as wire from "../protocol/wire";
 import { WEBHOOK_EVENTS, deliverySchema } from "../webhooks/events";
 
@@ -19,18 +23,45 @@ function stripIds(schemas: Record<string, Record<string, unknown>>) {
 }
 
 const ERROR_STATUSES: Record<string, string> = {
-  "400": "Malformed body",
-  "401": "No, invalid or expired token; wrong credentials",
+  "400": "Malformed body (not JSON, not an object, broken multipart)",
+  "401": "No, invalid or expired token; its session ended; wrong credentials",
   "403": "Not allowed (not a member, not the owner or author; an invitee refusing invitations from the caller)",
-  "404": "No such route or object",
-  "405": "Method not allowed (mutating routes are POST only)",
+  "404": "No such route or object; every route of a removed channel",
   "409": "Conflict",
-  "413": "Too large",
-  "415": "Unsupported content type",
-  "422": "Invalid parameters (each failing field repeated as a top-level key)",
+  "413": `Too large: a body over ${BODY_LIMIT_BYTES / 1024} KiB, or text over the text limit (default ${DEFAULTS.textLimitBytes / 1024} KiB of UTF-8)`,
+  "415": "Unsupported content type (JSON, urlencoded and multipart are read)",
+  "422": "Invalid parameters (each failing field repeated as a top-level key); code unknown_user or unknown_message: a parameter names a user or message that does not exist",
   "429": "Rate limited or a per-user quota met (Retry-After)",
   "500": "Internal error",
 };
+/** A GET carries no body, so the body statuses cannot happen there. */
+const BODY_STATUSES = new Set(["400", "413", "415"]);
+
+const errorResponses = (statuses: string[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [status, { description: ERROR_STATUSES[status]!, content: { "application/json": { schema: ref("Error") } } }]),
+  );
+
+/** The route's success body filled with the wire objects' own examples (the seeds' shapes). */
+function responseExample(r: RouteSpec): Record<string, unknown> {
+  const body: Record<string, unknown> = { meta: { ok: true } };
+  for (const [key, field] of Object.entries(r.response.shape)) {
+    if (key === "meta") continue;
+    const sample = exampleOf(field as z.ZodType);
+    if (sample !== undefined) body[key] = sample;
+  }
+  return { ...body, ...(r.exampleResponse ?? {}) };
+}
+
+function exampleOf(schema: z.ZodType): unknown {
+  const examples = (schema.meta() as { examples?: unknown[] } | undefined)?.examples;
+  if (examples?.length) return examples[0];
+  if (schema instanceof z.ZodArray) {
+    const item = exampleOf(schema.element as z.ZodType);
+    return item === undefined ? [] : [item];
+  }
+  return undefined;
+}
 
 export function openApiDocument(version: string) {
   const registry = z.registry<{ id: string }>();
@@ -41,14 +72,21 @@ export function openApiDocument(version: string) {
     }
   }
   registry.add(ErrorEnvelope, { id: "Error" });
+  // Named objects outside the wire protocol: components of their own, not inline $defs.
+  for (const schema of [Settings, KeyObject, EndpointObject]) registry.add(schema, { id: (schema.meta() as { id: string }).id });
   for (const name of WEBHOOK_EVENTS) registry.add(deliverySchema(name), { id: webhookSchemaId(name) });
   const ids = new Map<object, string>();
   for (const r of routes) {
     const base = r.name.replace(/\./g, "_");
-    registry.add(r.params, { id: `${base}_params` });
-    registry.add(r.response, { id: `${base}_response` });
-    ids.set(r.params, `${base}_params`);
-    ids.set(r.response, `${base}_response`);
+    // Routes sharing a parameter schema share its component (named for the first of them).
+    for (const [schema, id] of [
+      [r.params, `${base}_params`],
+      [r.response, `${base}_response`],
+    ] as const) {
+      if (ids.has(schema)) continue;
+      registry.add(schema, { id });
+      ids.set(schema, id);
+    }
   }
   const schemas = stripIds(
     z.toJSONSchema(registry, { uri, io: "input", unrepresentable: "any" }).schemas as Record<string, Record<string, unknown>>,
@@ -62,36 +100,49 @@ export function openApiDocument(version: string) {
   const paths: Record<string, unknown> = {};
   for (const r of routes) {
     const params = ref(ids.get(r.params)!);
-    const errors = Object.fromEntries(
-      Object.entries(ERROR_STATUSES).map(([status, description]) => [
-        status,
-        { description, content: { "application/json": { schema: ref("Error") } } },
-      ]),
-    );
-    const op = (method: "get" | "post") => ({
-      operationId: method === "post" ? r.name : `${r.name}.get`,
+    const security = r.auth === "none" ? [] : [{ [r.auth === "server" ? "serverKey" : r.auth]: r.scope ? [r.scope] : [] }];
+    const ok = { description: "ok", content: { "application/json": { schema: ref(ids.get(r.response)!), example: responseExample(r) } } };
+    const statuses = Object.keys(ERROR_STATUSES).filter((s) => s !== "401" || r.auth !== "none" || r.name === "user.login");
+    const post = {
+      operationId: r.name,
       summary: r.summary,
-      ...(r.auth === "none" ? {} : { security: [{ [r.auth === "server" ? "serverKey" : r.auth]: r.scope ? [r.scope] : [] }] }),
+      security,
       ...(r.scope ? { "x-scope": r.scope } : {}),
-      ...(method === "post"
+      requestBody: {
+        // Required exactly when the route has a required parameter.
+        required: !r.params.safeParse({}).success,
+        content: {
+          "application/json": { schema: params, example: r.example },
+          "application/x-www-form-urlencoded": { schema: params },
+          "multipart/form-data": { schema: params },
+        },
+      },
+      responses: { "200": ok, ...errorResponses(statuses) },
+    };
+    const get =
+      r.kind === "read"
         ? {
-            requestBody: {
-              required: false,
-              content: {
-                "application/json": { schema: params },
-                "application/x-www-form-urlencoded": { schema: params },
-                "multipart/form-data": { schema: params },
-              },
-            },
+            operationId: `${r.name}.get`,
+            summary: r.summary,
+            security,
+            parameters: [
+              { name: "params", in: "query", style: "form", explode: true, schema: params, description: "the same fields as the body", example: r.example },
+            ],
+            responses: { "200": ok, ...errorResponses(statuses.filter((s) => !BODY_STATUSES.has(s))) },
           }
         : {
-            parameters: [
-              { name: "params", in: "query", style: "form", explode: true, schema: params, description: "the same fields as the body" },
-            ],
-          }),
-      responses: { "200": { description: "ok", content: { "application/json": { schema: ref(ids.get(r.response)!) } } }, ...errors },
-    });
-    paths[`/api/v1/${r.name}`] = r.kind === "read" ? { get: op("get"), post: op("post") } : { post: op("post") };
+            operationId: `${r.name}.get`,
+            summary: `Not allowed: ${r.name} changes state, so it accepts POST only`,
+            security: [],
+            responses: {
+              "405": {
+                description: "Method not allowed (Allow: POST)",
+                headers: { Allow: { schema: { type: "string", const: "POST" } } },
+                content: { "application/json": { schema: ref("Error") } },
+              },
+            },
+          };
+    paths[`/api/v1/${r.name}`] = { get, post };
   }
 
   return {
@@ -141,6 +192,8 @@ function webhooks() {
         post: {
           operationId: `webhook.${name}`,
           summary: `${name}: the websocket event's payload, with the delivery's id, channel_id and (on durable channel events) seq`,
+          // Deliveries carry no credential of ours: the receiver checks the signature headers.
+          security: [],
           parameters: SIGNATURE_HEADERS,
           requestBody: { required: true, content: { "application/json": { schema: ref(webhookSchemaId(name)) } } },
           responses: {

@@ -37,7 +37,8 @@ export function createWorker(): ExportedHandler<Env> {
 /** The router: the HTTP API under /api/v1, websocket upgrades under /rtm/ws, and the demo app at /. */
 export function createApp() {
   const app = new Hono<AppEnv>();
-  app.use("/api/*", cors());
+  // Only the methods the API answers: read routes take GET and POST, write routes POST.
+  app.use("/api/*", cors({ allowMethods: ["GET", "POST"] }));
   app.use("/api/*", requestLog);
 
   app.route("/", userRoutes());

@@ -20,12 +20,16 @@ export interface RouteSpec {
   summary: string;
   params: z.ZodType;
   response: z.ZodObject;
+  /** A request in the seeds' shapes (the document's operation example; a test validates it). */
+  example: Record<string, unknown>;
+  /** Success-body fields that are not wire objects (wire objects bring their own examples). */
+  exampleResponse?: Record<string, unknown>;
 }
 
 const OkMeta = z.object({ ok: z.literal(true) });
 const ok = <S extends z.ZodRawShape>(shape: S) => z.object({ meta: OkMeta, ...shape });
 const None = z.object({});
-const Settings = z.object({ invites_from: P.InvitesFrom }).meta({ id: "Settings" });
+export const Settings = z.object({ invites_from: P.InvitesFrom }).meta({ id: "Settings", examples: [{ invites_from: "anyone" }] });
 
 export const ErrorEnvelope = z
   .object({ meta: z.object({ ok: z.literal(false), error: z.string(), code: z.string() }) })
@@ -33,22 +37,24 @@ export const ErrorEnvelope = z
   .meta({ id: "Error" });
 
 export const routes: RouteSpec[] = [
-  { name: "user.create", kind: "write", auth: "none", summary: "Sign up", params: P.UserCreate, response: ok({ user: UserObject }) },
+  { name: "user.create", kind: "write", auth: "none", summary: "Sign up", params: P.UserCreate, example: { email: "test1@test.com", password: "password1", name: "Test 1" }, response: ok({ user: UserObject }) },
   {
     name: "user.login",
     kind: "write",
     auth: "none",
     summary: "Log in: a bearer token (24 h) for a new session (see user.sessions). Three consecutive failures lock the account 10 s, doubling.",
     params: P.UserLogin,
+    example: { email: "test1@test.com", password: "password1" },
+    exampleResponse: { token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI5MTAxMDAwNiJ9.c2lnbmF0dXJl" },
     response: ok({ token: z.string(), user: UserObject }),
   },
-  { name: "user.info", kind: "read", auth: "bearer", summary: "The caller", params: None, response: ok({ user: UserObject }) },
+  { name: "user.info", kind: "read", auth: "bearer", summary: "The caller", params: None, example: {}, response: ok({ user: UserObject }) },
   {
     name: "user.sessions",
     kind: "read",
     auth: "bearer",
     summary: "The caller's live sessions (one per login), newest first; the token's own is `current`",
-    params: None,
+    params: None, example: {},
     response: ok({ sessions: z.array(SessionObject) }),
   },
   {
@@ -56,7 +62,7 @@ export const routes: RouteSpec[] = [
     kind: "write",
     auth: "bearer",
     summary: "End the current session: its tokens get 401, its sockets close 4001 \"session revoked\"",
-    params: None,
+    params: None, example: {},
     response: ok({}),
   },
   {
@@ -64,7 +70,7 @@ export const routes: RouteSpec[] = [
     kind: "write",
     auth: "bearer",
     summary: "End one of the caller's sessions (404 for any id that is not one of them)",
-    params: P.SessionRevoke,
+    params: P.SessionRevoke, example: { session_id: 3 },
     response: ok({}),
   },
   {
@@ -72,7 +78,7 @@ export const routes: RouteSpec[] = [
     kind: "write",
     auth: "bearer",
     summary: "End every session of the caller but the current one; `ended` counts them",
-    params: None,
+    params: None, exampleResponse: { ended: 2 }, example: {},
     response: ok({ ended: z.number().int() }),
   },
   {
@@ -80,7 +86,7 @@ export const routes: RouteSpec[] = [
     kind: "write",
     auth: "bearer",
     summary: "Change the password (422: new one breaks the rules; 401: wrong current one, counted like a failed login); ends every other session",
-    params: P.PasswordChange,
+    params: P.PasswordChange, exampleResponse: { ended: 1 }, example: { current_password: "password1", new_password: "password2" },
     response: ok({ ended: z.number().int() }),
   },
   {
@@ -88,7 +94,7 @@ export const routes: RouteSpec[] = [
     kind: "write",
     auth: "bearer",
     summary: "Delete the account (401 without the right password): leaves every channel, ends every session; messages stay under \"Deleted user\"; the email can sign up again",
-    params: P.UserDelete,
+    params: P.UserDelete, example: { password: "password1" },
     response: ok({}),
   },
   {
@@ -97,6 +103,8 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "The user stream URL and a ws_token (1 h) that opens any of the user's sockets",
     params: P.RtmConnect,
+    example: {},
+    exampleResponse: { rtm: { ws_endpoint: "wss://realtime.example.com/rtm/ws/user/91010006", ws_token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI5MTAxMDAwNiJ9.c2lnbmF0dXJl" } },
     response: ok({ rtm: z.object({ ws_endpoint: z.string(), ws_token: z.string() }) }),
   },
   {
@@ -105,16 +113,18 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "Create a channel owned by the caller, with invitees by email or id",
     params: P.ChannelCreate,
+    example: { channel_name: "Channel 22", emails: ["test2@test.com"] },
     response: ok({ channel: ChannelObject }),
   },
-  { name: "channel.info", kind: "read", auth: "bearer", summary: "One channel", params: P.ChannelRef, response: ok({ channel: ChannelObject }) },
-  { name: "channel.list", kind: "read", auth: "bearer", summary: "The caller's channels", params: None, response: ok({ channels: z.array(ChannelObject) }) },
+  { name: "channel.info", kind: "read", auth: "bearer", summary: "One channel", params: P.ChannelRef, example: { channel_id: 11010005 }, response: ok({ channel: ChannelObject }) },
+  { name: "channel.list", kind: "read", auth: "bearer", summary: "The caller's channels", params: None, example: {}, response: ok({ channels: z.array(ChannelObject) }) },
   {
     name: "channel.members",
     kind: "read",
     auth: "bearer",
     summary: "Members with their roles",
     params: P.ChannelRef,
+    example: { channel_id: 11010005 },
     response: ok({ members: z.array(MemberObject) }),
   },
   {
@@ -123,6 +133,8 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "A page of messages, oldest → newest (newest page by default)",
     params: P.ChannelHistory,
+    example: { channel_id: 11010004, before_id: 10005, limit: 50 },
+    exampleResponse: { has_more: true },
     response: ok({ messages: z.array(MessageObject), has_more: z.boolean() }),
   },
   {
@@ -131,6 +143,7 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "Post a message (text ≤ 16 KiB of UTF-8; parent_message_id quotes a message)",
     params: P.ChatPost,
+    example: { channel_id: 11010004, text: "fs" },
     response: ok({ message: MessageObject }),
   },
   {
@@ -139,6 +152,7 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "Owner adds a user by email or user_id (user_added.channel, channel.update, bot message; channel.create on their stream)",
     params: P.ChannelAddUser,
+    example: { channel_id: 11010005, email: "test2@test.com" },
     response: ok({ channel: ChannelObject }),
   },
   {
@@ -147,6 +161,7 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "Owner removes a member (user_removed.channel; their sockets close 4003)",
     params: P.ChannelKick,
+    example: { channel_id: 11010005, user_id: 91010001 },
     response: ok({ channel: ChannelObject }),
   },
   {
@@ -155,16 +170,18 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "The caller leaves (an owner leaving hands ownership to the longest-standing member; the last member leaving removes the channel)",
     params: P.ChannelRef,
+    example: { channel_id: 11010005 },
     response: ok({}),
   },
-  { name: "channel.rename", kind: "write", auth: "bearer", summary: "Owner renames the channel", params: P.ChannelRename, response: ok({ channel: ChannelObject }) },
-  { name: "channel.update", kind: "write", auth: "bearer", summary: "Owner updates the channel (name)", params: P.ChannelRename, response: ok({ channel: ChannelObject }) },
+  { name: "channel.rename", kind: "write", auth: "bearer", summary: "Owner renames the channel", params: P.ChannelRename, example: { channel_id: 11010005, channel_name: "Channel 23" }, response: ok({ channel: ChannelObject }) },
+  { name: "channel.update", kind: "write", auth: "bearer", summary: "Owner updates the channel (name)", params: P.ChannelRename, example: { channel_id: 11010005, channel_name: "Channel 23" }, response: ok({ channel: ChannelObject }) },
   {
     name: "channel.remove",
     kind: "write",
     auth: "bearer",
     summary: "Owner removes the channel (channel.remove; its sockets close 4004; its routes answer 404)",
     params: P.ChannelRef,
+    example: { channel_id: 11010005 },
     response: ok({}),
   },
   {
@@ -173,6 +190,7 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "Update display name and avatar flag (user.profileUpdate in every channel of the user)",
     params: P.ProfileSet,
+    example: { name: "Test 1", has_avatar: false },
     response: ok({ user: UserObject }),
   },
   {
@@ -180,7 +198,7 @@ export const routes: RouteSpec[] = [
     kind: "read",
     auth: "bearer",
     summary: "The caller's settings",
-    params: None,
+    params: None, example: {},
     response: ok({ settings: Settings }),
   },
   {
@@ -189,7 +207,7 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary:
       "Change the caller's settings. invites_from: shared_channels refuses (403 invite_refused) channel.create and channel.adduser from anyone who shares no channel with the caller",
-    params: P.SettingsSet,
+    params: P.SettingsSet, example: { invites_from: "shared_channels" },
     response: ok({ settings: Settings }),
   },
   {
@@ -199,6 +217,27 @@ export const routes: RouteSpec[] = [
     summary:
       "Operator view from the sharded stats objects: version, live connections, messages in/out and rates, alarms pending, how fresh (rooms=1: the busiest rooms)",
     params: P.SystemInfo,
+    example: { rooms: true },
+    exampleResponse: {
+      system: {
+        version: "0.1.0",
+        environment: "production",
+        live_connections: 2,
+        rooms_with_connections: 1,
+        messages_in: 10,
+        messages_out: 20,
+        messages_in_per_sec: 0.5,
+        messages_out_per_sec: 1,
+        alarms_pending: 1,
+        rooms_known: 1,
+        as_of: 1571330673000,
+        oldest_report_age_ms: 1000,
+        stale_after_ms: 600000,
+        shards: 16,
+        shards_unavailable: 0,
+        rooms: [{ room: "channel:11010004", connections: 2, messages_in: 10, messages_out: 20, alarm_at: 1571330700000, at: 1571330672000 }],
+      },
+    },
     response: ok({
       system: z.object({
         version: z.string(),
@@ -237,7 +276,7 @@ export const routes: RouteSpec[] = [
     auth: "operator",
     summary:
       "Operator consistency check of the D1 directory against the channel rooms (repair=1: rewrite each differing entry from its room)",
-    params: P.SystemDirectory,
+    params: P.SystemDirectory, example: { channel_ids: [11010005], repair: false },
     response: ok({
       channels: z.array(
         z.object({
@@ -262,6 +301,7 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "Edit a message's text (its author only; text ≤ 16 KiB of UTF-8); chat.updateMessage with is_edited",
     params: P.ChatUpdate,
+    example: { channel_id: 11010004, message_id: 10004, text: "fs, edited" },
     response: ok({ message: MessageObject }),
   },
   {
@@ -270,6 +310,7 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "Delete a message (its author or the channel owner); history leaves it out; chat.deleteMessage",
     params: P.ChatDelete,
+    example: { channel_id: 11010004, message_id: 10004 },
     response: ok({}),
   },
   {
@@ -278,16 +319,18 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "Add (idempotent) or remove (remove: true/1) the caller's reaction; the message as it now is",
     params: P.ChatReact,
+    example: { channel_id: 11010004, message_id: 10004, emoji_value: "U 1F600" },
     response: ok({ message: MessageObject }),
   },
-  { name: "user.alerts", kind: "read", auth: "bearer", summary: "The caller's alerts, newest first (at most 100)", params: None, response: ok({ alerts: z.array(AlertObject) }) },
-  { name: "user.alert.ack", kind: "write", auth: "bearer", summary: "Mark one of the caller's alerts read", params: P.AlertAck, response: ok({}) },
+  { name: "user.alerts", kind: "read", auth: "bearer", summary: "The caller's alerts, newest first (at most 100)", params: None, example: {}, response: ok({ alerts: z.array(AlertObject) }) },
+  { name: "user.alert.ack", kind: "write", auth: "bearer", summary: "Mark one of the caller's alerts read", params: P.AlertAck, example: { alert_id: 7 }, response: ok({}) },
   {
     name: "action.create",
     kind: "write",
     auth: "bearer",
     summary: "Create an action in a channel; action.create",
     params: P.ActionCreate,
+    example: { channel_id: 11000001, action_name: "test action2", action_desc: "action desc", action_type: 1, due_on: "2019-11-29 01:31:18" },
     response: ok({ action: ActionObject }),
   },
   {
@@ -296,6 +339,7 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "Lock a path (TTL 1–3600 s, default 600); 409 while another user holds it; the holder re-acquiring refreshes it",
     params: P.LockAcquire,
+    example: { channel_id: 11000002, path: "/cf/4/attachments/Screen Shot 2020-04-10 at 1.25.09 PM.png", ttl_seconds: 600 },
     response: ok({ lock: LockObject }),
   },
   {
@@ -304,6 +348,7 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "Extend a lock's lease (holder only; ttl_seconds defaults to the lock's original TTL)",
     params: P.LockRefresh,
+    example: { channel_id: 11000002, lock_id: 9, ttl_seconds: 600 },
     response: ok({ lock: LockObject }),
   },
   {
@@ -312,6 +357,7 @@ export const routes: RouteSpec[] = [
     auth: "bearer",
     summary: "Release a lock (its holder or the channel owner); lock.release",
     params: P.LockRelease,
+    example: { channel_id: 11000002, lock_id: 9 },
     response: ok({}),
   },
   // --- server API and webhooks (docs/server-api.md, docs/webhooks.md) ------------------------------
@@ -320,16 +366,16 @@ export const routes: RouteSpec[] = [
     kind: "write",
     auth: "operator",
     summary: "Create a server API key {name, scopes: publish|members|moderate|read}; the secret is returned once",
-    params: S.KeyCreate,
+    params: S.KeyCreate, exampleResponse: { secret: "sk_live_3f9a0c6e5b2d4f8a9c1e7b3d5f0a2c4e" }, example: { name: "ci-bot", scopes: ["publish", "read"] },
     response: ok({ key: KeyObject, secret: z.string() }),
   },
-  { name: "server.keys.list", kind: "read", auth: "operator", summary: "Every server API key (no secrets)", params: None, response: ok({ keys: z.array(KeyObject) }) },
+  { name: "server.keys.list", kind: "read", auth: "operator", summary: "Every server API key (no secrets)", params: None, example: {}, response: ok({ keys: z.array(KeyObject) }) },
   {
     name: "server.keys.revoke",
     kind: "write",
     auth: "operator",
     summary: "Revoke a key: refused at once by this isolate, everywhere within SERVER_KEY_CACHE_MS (5 s)",
-    params: S.KeyRef,
+    params: S.KeyRef, example: { key_id: 2 },
     response: ok({}),
   },
   {
@@ -338,7 +384,7 @@ export const routes: RouteSpec[] = [
     auth: "server",
     scope: "publish",
     summary: "Post a bot message (type 5, content {type: 3, bot_message}) under bot_name (default: the key's name)",
-    params: S.ServerPost,
+    params: S.ServerPost, example: { channel_id: 11010005, text: "Build 1432 passed", bot_name: "CI" },
     response: ok({ message: MessageObject }),
   },
   {
@@ -347,7 +393,7 @@ export const routes: RouteSpec[] = [
     auth: "server",
     scope: "members",
     summary: "Create a channel owned by owner_id, with invitees by email or id (the events of channel.create)",
-    params: S.ServerChannelCreate,
+    params: S.ServerChannelCreate, example: { channel_name: "Launch", owner_id: 91010006, emails: ["test2@test.com"] },
     response: ok({ channel: ChannelObject }),
   },
   {
@@ -356,7 +402,7 @@ export const routes: RouteSpec[] = [
     auth: "server",
     scope: "members",
     summary: "Add a user by email or user_id, as the channel's owner would",
-    params: P.ChannelAddUser,
+    params: P.ChannelAddUser, example: { channel_id: 11010005, email: "test2@test.com" },
     response: ok({ channel: ChannelObject }),
   },
   {
@@ -365,7 +411,7 @@ export const routes: RouteSpec[] = [
     auth: "server",
     scope: "members",
     summary: "Remove a member (user_removed.channel; their sockets close 4003); removing the owner hands the channel on as channel.leave does",
-    params: P.ChannelKick,
+    params: P.ChannelKick, example: { channel_id: 11010005, user_id: 91010001 },
     response: ok({}),
   },
   {
@@ -374,27 +420,27 @@ export const routes: RouteSpec[] = [
     auth: "server",
     scope: "moderate",
     summary: "Edit any message's text (chat.updateMessage with is_edited)",
-    params: P.ChatUpdate,
+    params: P.ChatUpdate, example: { channel_id: 11010005, message_id: 10005, text: "Build 1432 passed (rerun)" },
     response: ok({ message: MessageObject }),
   },
-  { name: "server.chat.deletemessage", kind: "write", auth: "server", scope: "moderate", summary: "Delete any message (chat.deleteMessage)", params: P.ChatDelete, response: ok({}) },
+  { name: "server.chat.deletemessage", kind: "write", auth: "server", scope: "moderate", summary: "Delete any message (chat.deleteMessage)", params: P.ChatDelete, example: { channel_id: 11010005, message_id: 10005 }, response: ok({}) },
   {
     name: "server.user.disconnect",
     kind: "write",
     auth: "server",
     scope: "moderate",
     summary: "Close every socket of the user, in every channel and on their stream, with close code 4010",
-    params: S.UserDisconnect,
+    params: S.UserDisconnect, exampleResponse: { closed: 2 }, example: { user_id: 91010001 },
     response: ok({ closed: z.number().int() }),
   },
-  { name: "server.channel.info", kind: "read", auth: "server", scope: "read", summary: "Any channel", params: P.ChannelRef, response: ok({ channel: ChannelObject }) },
+  { name: "server.channel.info", kind: "read", auth: "server", scope: "read", summary: "Any channel", params: P.ChannelRef, example: { channel_id: 11010005 }, response: ok({ channel: ChannelObject }) },
   {
     name: "server.channel.members",
     kind: "read",
     auth: "server",
     scope: "read",
     summary: "Any channel's members with their roles and presence (online_status)",
-    params: P.ChannelRef,
+    params: P.ChannelRef, example: { channel_id: 11010005 },
     response: ok({ members: z.array(MemberObject) }),
   },
   {
@@ -403,7 +449,7 @@ export const routes: RouteSpec[] = [
     auth: "server",
     scope: "read",
     summary: "A page of any channel's messages, as channel.history",
-    params: P.ChannelHistory,
+    params: P.ChannelHistory, exampleResponse: { has_more: false }, example: { channel_id: 11010005, limit: 50 },
     response: ok({ messages: z.array(MessageObject), has_more: z.boolean() }),
   },
   {
@@ -412,7 +458,7 @@ export const routes: RouteSpec[] = [
     auth: "server",
     scope: "read",
     summary: "Global presence of up to 100 users (unknown ids are left out)",
-    params: S.UserPresence,
+    params: S.UserPresence, example: { user_ids: [91010001, 91010006] },
     response: ok({ presence: z.array(z.object({ user_id: z.number().int(), online: z.boolean() })) }),
   },
   {
@@ -420,17 +466,17 @@ export const routes: RouteSpec[] = [
     kind: "write",
     auth: "operator",
     summary: "Register a webhook endpoint {url, events, channel_ids?}; the signing secret (whsec_…) is returned once",
-    params: S.WebhookCreate,
+    params: S.WebhookCreate, exampleResponse: { secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }, example: { url: "https://hooks.example.com/realtime", events: ["chat.postMessage"], channel_ids: [11010005] },
     response: ok({ webhook: EndpointObject, secret: z.string() }),
   },
-  { name: "server.webhooks.list", kind: "read", auth: "operator", summary: "Every webhook endpoint with its delivery state", params: None, response: ok({ webhooks: z.array(EndpointObject) }) },
-  { name: "server.webhooks.remove", kind: "write", auth: "operator", summary: "Remove an endpoint; queued deliveries to it are dropped", params: S.WebhookRef, response: ok({}) },
+  { name: "server.webhooks.list", kind: "read", auth: "operator", summary: "Every webhook endpoint with its delivery state", params: None, example: {}, response: ok({ webhooks: z.array(EndpointObject) }) },
+  { name: "server.webhooks.remove", kind: "write", auth: "operator", summary: "Remove an endpoint; queued deliveries to it are dropped", params: S.WebhookRef, example: { webhook_id: 4 }, response: ok({}) },
   {
     name: "server.webhooks.enable",
     kind: "write",
     auth: "operator",
     summary: "Resume a paused endpoint (replay what it missed with server.webhooks.replay)",
-    params: S.WebhookRef,
+    params: S.WebhookRef, example: { webhook_id: 4 },
     response: ok({ webhook: EndpointObject }),
   },
   {
@@ -438,7 +484,7 @@ export const routes: RouteSpec[] = [
     kind: "write",
     auth: "operator",
     summary: "Re-send one channel's events after since_seq to one endpoint, in seq order, one page (limit ≤ 500) per call",
-    params: S.WebhookReplay,
+    params: S.WebhookReplay, exampleResponse: { enqueued: 100, last_seq: 220, has_more: true }, example: { webhook_id: 4, channel_id: 11010005, since_seq: 120, limit: 100 },
     response: ok({ enqueued: z.number().int(), last_seq: z.number().int(), has_more: z.boolean() }),
   },
 ];

@@ -4,7 +4,7 @@ import { LONE_SURROGATE_MESSAGE, loneSurrogatePath } from "../protocol/text";
 import { ApiError } from "./errors";
 
 /** Largest request body read at all; message text has its own, smaller limit. */
-const BODY_LIMIT_BYTES = 256 * 1024;
+export const BODY_LIMIT_BYTES = 256 * 1024;
 
 /**
  * Parameters from the query string merged with a JSON, urlencoded or multipart body (SPEC §2:

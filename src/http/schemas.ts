@@ -1,24 +1,46 @@
 import { z } from "zod";
-import { Emoji, Id } from "../protocol/ids";
+import { Emoji, ID_PATTERN, Id } from "../protocol/ids";
 import { dueOnInRange, parseDueOn } from "../channel/actions";
 import { INVITES_FROM } from "../storage/directory";
+import { DEFAULTS } from "../config";
 
 /** One schema per HTTP route's parameters (SPEC §2, §6). Unknown fields are ignored. */
 
-/** A list param: a JSON array, or a comma-separated string (form and query bodies). */
-export function list<T extends z.ZodType>(item: T, max = 500) {
-  return z.preprocess((v) => {
-    if (typeof v !== "string") return v;
-    const t = v.trim();
-    if (t.startsWith("[")) {
-      try {
-        return JSON.parse(t);
-      } catch {
-        return v;
+function itemSchema(item: z.ZodType) {
+  const { $schema: _, ...schema } = z.toJSONSchema(item, { io: "input", unrepresentable: "any" });
+  return schema;
+}
+
+/**
+ * A list param: a JSON array, or a comma-separated string (form and query bodies). `itemPattern`,
+ * the item's anchored pattern, lets the document state the string form too.
+ */
+export function list<T extends z.ZodType>(item: T, max = 500, itemPattern?: string) {
+  const one = itemPattern?.replace(/^\^/, "").replace(/\$$/, "");
+  return z
+    .preprocess((v) => {
+      if (typeof v !== "string") return v;
+      const t = v.trim();
+      if (t.startsWith("[")) {
+        try {
+          return JSON.parse(t);
+        } catch {
+          return v;
+        }
       }
-    }
-    return t === "" ? [] : t.split(",").map((s) => s.trim());
-  }, z.array(item).max(max));
+      return t === "" ? [] : t.split(",").map((s) => s.trim());
+    }, z.array(item).max(max))
+    .meta({
+      type: ["array", "string"],
+      anyOf: [
+        { type: "array", items: itemSchema(item), maxItems: max },
+        {
+          type: "string",
+          description: "comma-separated",
+          ...(one ? { pattern: `^\\s*(?:${one}(?:\\s*,\\s*${one})*)?\\s*$` } : {}),
+        },
+      ],
+    });
 }
 
 /** true/false/1/0/"1"/"0"/"true"/"false" (SPEC §6). */
@@ -30,9 +52,54 @@ export const Flag = z.union([
   z.enum(["false", "0"]).transform(() => false),
 ]);
 
-const Email = z.string().trim().max(254).pipe(z.email({ error: "must be a valid email address" }));
-const Name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
-const Limit = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(1));
+/** The address part the server accepts, for the document; the pipe below is what checks it. */
+const EMAIL_PATTERN = "^(?:[A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\\.)+[A-Za-z]{2,}$";
+const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .meta({ format: "email", pattern: EMAIL_PATTERN })
+  .pipe(z.email({ error: "must be a valid email address" }));
+/** Trimmed, so a name of spaces alone is empty: the document says so with a pattern. */
+const Name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters").meta({ pattern: "\\S" });
+
+/**
+ * The decimal numerals from 1 to `max` as an anchored regex (1–200:
+ * `^(?:[1-9]\d{0,1}|1\d{2}|200)$`), so the document states a numeric range on the string form too.
+ */
+export function digitsUpTo(max: number): string {
+  const d = String(max);
+  const k = d.length;
+  const parts: string[] = [];
+  if (k >= 2) parts.push(k === 2 ? "[1-9]" : `[1-9]\\d{0,${k - 2}}`);
+  for (let i = 0; i < k; i++) {
+    const top = Number(d[i]) - 1;
+    const low = i === 0 ? 1 : 0;
+    if (top < low) continue;
+    const rest = k - i - 1;
+    parts.push(`${d.slice(0, i)}${low === top ? String(low) : `[${low}-${top}]`}${rest ? `\\d{${rest}}` : ""}`);
+  }
+  parts.push(d);
+  return `^(?:${parts.join("|")})$`;
+}
+
+/**
+ * An integer from `min` (1 or more) to `max`, as a JSON number or as digits (form and query
+ * bodies). The range is checked after parsing so the error names it. With `maxIsVar` the route
+ * checks the maximum against a wrangler var and `max` is that var's default, stated in the document only.
+ */
+function intParam(min: number, max: number, maxIsVar = false) {
+  const msg = `must be between ${min} and ${max}`;
+  const range = z.number().int().min(min, maxIsVar ? `must be at least ${min}` : msg);
+  return z
+    .union([
+      z.number().meta({ type: "integer", minimum: min, maximum: max }),
+      z.string().regex(/^-?\d+$/, "must be an integer").meta({ pattern: digitsUpTo(max) }),
+    ])
+    .transform(Number)
+    .pipe(maxIsVar ? range : range.max(max, msg));
+}
+const Limit = intParam(1, DEFAULTS.historyPageMax, true);
 
 /** The rules a new password meets (sign-up and `user.password.change`). */
 const NewPassword = z.string().min(8, "must be at least 8 characters").max(100, "must be at most 100 characters");
@@ -43,13 +110,17 @@ export const UserCreate = z.object({
   name: Name,
 });
 
+/** The login name: `email`, or `user` as AirSend clients send it; blank counts as missing. */
+const LoginName = z.string().meta({ pattern: "\\S" });
+
 export const UserLogin = z
   .object({
-    email: z.string().optional(),
-    user: z.string().optional(),
+    email: LoginName.optional(),
+    user: LoginName.optional(),
     password: z.string().max(100),
     fingerprint: z.string().max(256).optional().describe("names the device in user.sessions"),
   })
+  .meta({ anyOf: [{ required: ["email"] }, { required: ["user"] }] })
   .transform((p, ctx) => {
     const email = (p.email ?? p.user ?? "").trim();
     if (!email) {
@@ -63,8 +134,8 @@ export const RtmConnect = z.object({ fingerprint: z.string().max(256).optional()
 
 export const ChannelCreate = z.object({
   channel_name: Name,
-  emails: list(Email).optional(),
-  user_ids: list(Id).optional(),
+  emails: list(Email, 500, EMAIL_PATTERN).optional(),
+  user_ids: list(Id, 500, ID_PATTERN).optional(),
 });
 
 export const ChannelRef = z.object({ channel_id: Id });
@@ -77,11 +148,19 @@ export const ChannelHistory = z
   .refine((q) => q.before_id === undefined || q.after_id === undefined, {
     message: "before_id and after_id cannot be combined",
     path: ["after_id"],
-  });
+  })
+  // `properties` restates the two names so linters see them declared inside `not`.
+  .meta({ not: { properties: { before_id: true, after_id: true }, required: ["before_id", "after_id"] } });
+
+/** Message text: the byte limit is a var the route checks (413); the document states the default. */
+const Text = z
+  .string()
+  .min(1, "must not be empty")
+  .meta({ maxLength: DEFAULTS.textLimitBytes, description: `at most ${DEFAULTS.textLimitBytes} bytes of UTF-8 (413 beyond)` });
 
 export const ChatPost = z.object({
   channel_id: Id,
-  text: z.string().min(1, "must not be empty"),
+  text: Text,
   parent_message_id: Id.optional(),
 });
 
@@ -96,7 +175,8 @@ export const ChannelAddUser = z
     } else if (p.email !== undefined && p.user_id !== undefined) {
       ctx.addIssue({ code: "custom", path: ["user_id"], message: "give email or user_id, not both" });
     }
-  });
+  })
+  .meta({ oneOf: [{ required: ["email"] }, { required: ["user_id"] }] });
 
 export const ChannelKick = z.object({ channel_id: Id, user_id: Id });
 
@@ -108,7 +188,8 @@ export const ProfileSet = z
   .refine((p) => p.name !== undefined || p.has_avatar !== undefined, {
     message: "name or has_avatar is required",
     path: ["name"],
-  });
+  })
+  .meta({ anyOf: [{ required: ["name"] }, { required: ["has_avatar"] }] });
 
 export { Emoji, Id };
 
@@ -120,15 +201,13 @@ export const SettingsSet = z.object({ invites_from: InvitesFrom });
 export const SystemInfo = z.object({ rooms: Flag.optional() });
 
 export const SystemDirectory = z.object({
-  channel_ids: list(Id).refine((ids) => ids.length >= 1 && ids.length <= 100, "must name 1 to 100 channels"),
+  channel_ids: list(Id, 500, ID_PATTERN).refine((ids) => ids.length >= 1 && ids.length <= 100, "must name 1 to 100 channels"),
   repair: Flag.optional(),
 });
 
 // --- message life (issue 4) ---------------------------------------------------------------------
 
-const Int = z.union([z.number(), z.string().regex(/^-?\d+$/, "must be an integer").transform(Number)]).pipe(z.number().int());
-
-export const ChatUpdate = z.object({ channel_id: Id, message_id: Id, text: z.string().min(1, "must not be empty") });
+export const ChatUpdate = z.object({ channel_id: Id, message_id: Id, text: Text });
 
 export const ChatDelete = z.object({ channel_id: Id, message_id: Id });
 
@@ -136,13 +215,24 @@ export const ChatReact = z.object({ channel_id: Id, message_id: Id, emoji_value:
 
 export const AlertAck = z.object({ alert_id: Id });
 
+/** The string forms `due_on` takes (see parseDueOn); the first leaves out Feb 29, which a pattern cannot tell. */
+const DUE_ON_FORMS = [
+  {
+    description: "YYYY-MM-DD HH:MM:SS, UTC",
+    pattern:
+      "^\\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)[ T](?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d$",
+  },
+  { description: "ISO 8601 with a zone", format: "date-time" },
+  { description: "unix seconds as digits", pattern: "^\\d{1,12}$" },
+];
+
 export const ActionCreate = z.object({
   channel_id: Id,
   action_name: Name,
   action_desc: z.string().max(4096, "must be at most 4096 characters").optional(),
-  action_type: Int.pipe(z.number().min(1, "must be at least 1").max(1000, "must be at most 1000")).optional(),
+  action_type: intParam(1, 1000).optional(),
   due_on: z
-    .union([z.number(), z.string()])
+    .union([z.number().int().min(0).describe("unix seconds"), z.string().meta({ anyOf: DUE_ON_FORMS })])
     .transform((v, ctx) => {
       const ms = parseDueOn(v);
       if (ms === null) {
@@ -158,8 +248,8 @@ export const ActionCreate = z.object({
     .optional(),
 });
 
-/** Lock TTL in seconds: 1 up to the configured maximum (the route checks the maximum: SPEC §6). */
-const Ttl = Int.pipe(z.number().min(1, "must be between 1 and 3600"));
+/** Lock TTL in seconds: 1 up to the configured maximum, which the route checks (a var). */
+const Ttl = intParam(1, DEFAULTS.lockTtlMaxSeconds, true);
 const LockPath = z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters");
 
 export const LockAcquire = z.object({ channel_id: Id, path: LockPath, ttl_seconds: Ttl.optional() });

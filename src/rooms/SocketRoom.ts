@@ -627,7 +627,11 @@ export abstract class SocketRoom extends DurableObject<Env> {
       this.alarmAt = undefined; // the runtime schedules a retry: read the alarm again next time
       throw err;
     }
+    await this.afterAlarm();
   }
+
+  /** Runs after each alarm's timers and re-arming (a room that waited to vacate does it here). */
+  protected async afterAlarm(): Promise<void> {}
 
   private async runAlarm(): Promise<void> {
     const now = this.clock.now();

@@ -17,7 +17,10 @@ export const KeyObject = z
     created_on_ts: z.number().int(),
     revoked: z.boolean(),
   })
-  .meta({ id: "ServerKey" });
+  .meta({
+    id: "ServerKey",
+    examples: [{ key_id: 2, name: "ci-bot", scopes: ["publish", "read"], prefix: "sk_live_3f9a", created_on_ts: 1571330672000, revoked: false }],
+  });
 export type KeyObject = z.output<typeof KeyObject>;
 
 interface KeyRow {

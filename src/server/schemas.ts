@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id } from "../protocol/ids";
+import { ID_PATTERN, Id } from "../protocol/ids";
 import { WEBHOOK_EVENTS } from "../webhooks/events";
 import { list } from "../http/schemas";
 import { SCOPES } from "./keys";
@@ -23,7 +23,7 @@ export const WebhookCreate = z.object({
   events: list(z.enum(WEBHOOK_EVENTS, { error: `unknown event (known: ${WEBHOOK_EVENTS.join(", ")})` }), WEBHOOK_EVENTS.length).pipe(
     z.array(z.enum(WEBHOOK_EVENTS)).min(1, "must name at least one event"),
   ),
-  channel_ids: list(Id, 100).optional(),
+  channel_ids: list(Id, 100, ID_PATTERN).optional(),
 });
 
 export const WebhookRef = z.object({ webhook_id: Id });
@@ -45,9 +45,9 @@ export const ServerChannelCreate = z.object({
   channel_name: Name,
   owner_id: Id.describe("the user who owns the channel"),
   emails: list(z.string().trim().max(254), 500).optional(),
-  user_ids: list(Id, 500).optional(),
+  user_ids: list(Id, 500, ID_PATTERN).optional(),
 });
 
 export const UserDisconnect = z.object({ user_id: Id });
 
-export const UserPresence = z.object({ user_ids: list(Id, 100).pipe(z.array(z.number()).min(1, "must name at least one user")) });
+export const UserPresence = z.object({ user_ids: list(Id, 100, ID_PATTERN).pipe(z.array(z.number()).min(1, "must name at least one user")) });

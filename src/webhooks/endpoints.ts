@@ -14,7 +14,22 @@ export const EndpointObject = z
     dead_letters: z.number().int().describe("deliveries that exhausted their retries"),
     last_error: z.string().nullable(),
   })
-  .meta({ id: "WebhookEndpoint" });
+  .meta({
+    id: "WebhookEndpoint",
+    examples: [
+      {
+        webhook_id: 4,
+        url: "https://hooks.example.com/realtime",
+        events: ["chat.postMessage"],
+        channel_ids: [11010005],
+        created_on_ts: 1571330672000,
+        failures: 0,
+        paused: false,
+        dead_letters: 0,
+        last_error: null,
+      },
+    ],
+  });
 export type EndpointObject = z.output<typeof EndpointObject>;
 
 interface EndpointRow {

@@ -222,4 +222,48 @@ describe("demo app in Chromium", () => {
     await shot(pageA, "07-alice-sees-bob-offline");
     expect(pageErrors).toEqual([]);
   });
+
+  it("shows mentions by display name, has a favicon, and counts unread messages in the channel list", async () => {
+    const api = nodeApi(server.base);
+    const [alice, bob, carol] = [await api.newUser("Alice"), await api.newUser("Bob"), await api.newUser("Carol")];
+    const named = (await api.ok("channel.create", { channel_name: "names", user_ids: [bob.user.id] }, alice.token)).channel;
+    const other = (await api.ok("channel.create", { channel_name: "other", user_ids: [bob.user.id] }, alice.token)).channel;
+    await api.ok("channel.adduser", { channel_id: named.id, user_id: carol.user.id }, alice.token);
+    await api.ok("chat.postmessage", { channel_id: named.id, text: `hi [B.](user://${bob.user.id}) and @${carol.user.id}` }, alice.token);
+
+    const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    const notFound: string[] = [];
+    page.on("response", (res) => void (res.status() === 404 && notFound.push(res.url())));
+    page.on("pageerror", (err) => pageErrors.push(`names: ${err.message}`));
+    await page.goto(`${server.base}/#${named.id}`, { waitUntil: "load" });
+    await page.fill("#email", bob.email);
+    await page.fill("#password", bob.password);
+    await page.click("#login");
+    await waitConn(page, ["connected"]);
+    await page.locator(`#channels li[data-channel="${named.id}"] button`).click();
+
+    // The bot message and the user message name people, in both mention forms.
+    await page.waitForFunction(() => [...document.querySelectorAll("#messages li.bot .content")].length === 2, null, { timeout: WAIT });
+    expect(await page.locator("#messages li.bot .content").allTextContents()).toEqual([
+      "@Alice has added @Bob to this channel",
+      "@Alice has added @Carol to this channel",
+    ]);
+    await waitShown(page, ["hi @Bob and @Carol"]);
+
+    // Messages in a channel Bob is not looking at show as a badge on it.
+    for (const text of ["one", "two"]) await api.ok("chat.postmessage", { channel_id: other.id, text }, alice.token);
+    await page.waitForFunction((id) => document.querySelector(`#channels li[data-channel="${id}"] .badge`)?.textContent === "2", other.id, { timeout: WAIT });
+    await shot(page, "08-names-and-unread");
+
+    // Opening it clears the badge.
+    await page.locator(`#channels li[data-channel="${other.id}"] button`).click();
+    await page.waitForFunction((id) => document.querySelector(`#channels li[data-channel="${id}"] .badge`) === null, other.id, { timeout: WAIT });
+
+    expect(await page.locator('link[rel="icon"]').count()).toBe(1);
+    expect(notFound).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  });
 });

@@ -151,6 +151,14 @@ describe("the directory converges when D1 writes fail", () => {
     expect(await listed(alice)).not.toContain(channel.id);
     const row = await env.DB.prepare("SELECT removed FROM channels WHERE id = ?1").bind(channel.id).first<{ removed: number }>();
     expect(row?.removed).toBe(1);
+    // the room kept its outbox through the outage, and vacates once the removal is delivered
+    const left = await runInDurableObject(stub, (_room, state) =>
+      state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'")
+        .toArray(),
+    );
+    expect(left).toEqual([]);
+    expect(await alarmOf(stub)).toBeNull();
   });
 
   it("a delivery that D1 applied twice (the room never heard back) changes nothing", async () => {

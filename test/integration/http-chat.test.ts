@@ -91,7 +91,7 @@ describe("chat.postmessage", () => {
     { why: "text not a string", params: (id) => ({ channel_id: id, text: { a: 1 } }), status: 422, code: "invalid_params", field: "text" },
     { why: "no channel_id", params: () => ({ text: "x" }), status: 422, code: "invalid_params", field: "channel_id" },
     { why: "channel_id not an id", params: () => ({ channel_id: "-3", text: "x" }), status: 422, code: "invalid_params", field: "channel_id" },
-    { why: "unknown parent", params: (id) => ({ channel_id: id, text: "x", parent_message_id: 999 }), status: 422, code: "invalid_params", field: "parent_message_id" },
+    { why: "unknown parent", params: (id) => ({ channel_id: id, text: "x", parent_message_id: 999 }), status: 422, code: "unknown_message", field: "parent_message_id" },
     { why: "a channel that never existed", params: () => ({ channel_id: 987654321, text: "x" }), status: 404, code: "channel_not_found" },
   ];
   for (const row of bad) {

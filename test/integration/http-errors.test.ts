@@ -1,21 +1,12 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { routes } from "../../src/http/catalog";
 import { rawPost, request } from "../helpers/requests";
 import { BASE, api } from "../helpers/workerd";
 
-/** Every route of issue 2, whether it needs a bearer token, and whether it mutates (POST only). */
-const ROUTES: { method: string; auth: boolean; mutating: boolean }[] = [
-  { method: "user.create", auth: false, mutating: true },
-  { method: "user.login", auth: false, mutating: true },
-  { method: "user.info", auth: true, mutating: false },
-  { method: "rtm.connect", auth: true, mutating: false },
-  { method: "channel.create", auth: true, mutating: true },
-  { method: "channel.info", auth: true, mutating: false },
-  { method: "channel.list", auth: true, mutating: false },
-  { method: "channel.members", auth: true, mutating: false },
-  { method: "channel.history", auth: true, mutating: false },
-  { method: "chat.postmessage", auth: true, mutating: true },
-];
+/** Every HTTP route, from the catalog the OpenAPI document is generated from. */
+const ROUTES = routes.map((r) => ({ method: r.name, auth: r.auth, mutating: r.kind === "write" }));
+const OPERATOR_TOKEN = "test-operator-token";
 
 const envelope = (code: string) => ({ meta: { ok: false, error: expect.any(String), code } });
 
@@ -25,7 +16,7 @@ describe("the error envelope on every route", async () => {
   const historyOf = async () => (await api.ok("channel.history", { channel_id: channel.id }, alice.token)).messages;
 
   for (const route of ROUTES) {
-    const token = route.auth ? alice.token : undefined;
+    const token = route.auth === "bearer" ? alice.token : route.auth === "operator" ? OPERATOR_TOKEN : undefined;
     describe(route.method, () => {
       it("400 for a malformed JSON body", async () => {
         const r = await rawPost(route.method, '{"channel_id": 1,', "application/json", token);
@@ -49,11 +40,11 @@ describe("the error envelope on every route", async () => {
         expect(r.status).toBe(413);
         expect(r.body).toEqual(envelope("body_too_large"));
       });
-      if (route.auth) {
+      if (route.auth !== "none") {
         it("401 without a bearer token, before the body is read", async () => {
           const r = await rawPost(route.method, "{not json", "application/json");
           expect(r.status).toBe(401);
-          expect(r.body).toEqual(envelope("unauthorized"));
+          expect(r.body).toEqual(envelope(route.auth === "operator" ? "operator_only" : "unauthorized"));
         });
       }
       if (route.mutating) {
@@ -77,13 +68,14 @@ describe("the error envelope on every route", async () => {
         expect(r.status).toBeGreaterThanOrEqual(400);
         expect(r.headers.get("access-control-allow-origin")).toBe("*");
       });
-      it("CORS is open", async () => {
+      it("CORS is open, and the preflight advertises only the methods the API answers", async () => {
         const res = await SELF.fetch(`${BASE}/api/v1/${route.method}`, {
           method: "OPTIONS",
           headers: { origin: "https://app.example", "access-control-request-method": "POST" },
         });
         expect(res.status).toBeLessThan(300);
         expect(res.headers.get("access-control-allow-origin")).toBe("*");
+        expect(res.headers.get("access-control-allow-methods")).toBe("GET,POST");
       });
     });
   }

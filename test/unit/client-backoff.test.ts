@@ -57,6 +57,7 @@ describe("close policy", () => {
   const table: { code: number; expected: ReturnType<typeof closeAction>; why: string }[] = [
     { code: 4003, expected: { reconnect: false, refreshToken: false }, why: "not a member: retrying cannot help" },
     { code: 4004, expected: { reconnect: false, refreshToken: false }, why: "channel removed" },
+    { code: 4010, expected: { reconnect: false, refreshToken: false }, why: "a backend disconnected the user (server.user.disconnect)" },
     { code: 4009, expected: { reconnect: true, refreshToken: true }, why: "token expired on a live socket" },
     { code: 4001, expected: { reconnect: true, refreshToken: true }, why: "auth refused (expired at ws_auth)" },
     { code: 4008, expected: { reconnect: true, refreshToken: false }, why: "ping timeout: the network hiccupped" },

@@ -19,6 +19,7 @@ export function closeAction(code: number, reason = ""): CloseAction {
   switch (code) {
     case CloseCode.NotAllowed: // not a member, or removed from the channel: retrying cannot help
     case CloseCode.ChannelRemoved:
+    case CloseCode.Disconnected: // a backend ordered it (server.user.disconnect): not a fault to retry
       return { reconnect: false, refreshToken: false };
     case CloseCode.TokenExpired: // the token ran out on a live connection
     case CloseCode.AuthFailed: // expired or refused at ws_auth: a fresh token is the only cure worth trying

@@ -274,6 +274,7 @@ export const CloseCode = {
   ChannelRemoved: 4004,
   PingTimeout: 4008,
   TokenExpired: 4009,
+  Disconnected: 4010,
   RateLimited: 4029,
 } as const;
 

@@ -12,6 +12,7 @@ export function alertRoutes() {
   const app = new Hono<AppEnv>();
 
   readRoute(app, "user.alerts", requireUser, async (c) => {
+    await readParams(c); // no parameters, but a malformed body is still 400/413/415
     return success(c, { alerts: await userRoom(c.env, c.var.userId).alerts() });
   });
 
