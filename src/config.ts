@@ -49,6 +49,16 @@ export interface Config {
   webhookTimeoutMs: number;
   webhookReplayPageMax: number;
   webhookMaxEndpoints: number;
+  /** Web Push (docs/push.md): how long an offline user's notifications are gathered before one is sent */
+  pushCoalesceMs: number;
+  /** at most this much is added to each window at random, so many users' flushes do not land together */
+  pushJitterMs: number;
+  pushMaxSubscriptions: number;
+  pushRetryBaseSeconds: number;
+  pushRetryMaxSeconds: number;
+  /** how long a push service keeps a notification for a device that is not reachable (the TTL header) */
+  pushTtlSeconds: number;
+  pushTimeoutMs: number;
 }
 
 export const DEFAULTS: Config = {
@@ -95,6 +105,13 @@ export const DEFAULTS: Config = {
   webhookTimeoutMs: 10_000,
   webhookReplayPageMax: 500,
   webhookMaxEndpoints: 50,
+  pushCoalesceMs: 5000,
+  pushJitterMs: 1000,
+  pushMaxSubscriptions: 10,
+  pushRetryBaseSeconds: 5,
+  pushRetryMaxSeconds: 600,
+  pushTtlSeconds: 86_400,
+  pushTimeoutMs: 10_000,
 };
 
 const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, string> = {
@@ -139,6 +156,13 @@ const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, strin
   webhookTimeoutMs: "WEBHOOK_TIMEOUT_MS",
   webhookReplayPageMax: "WEBHOOK_REPLAY_PAGE_MAX",
   webhookMaxEndpoints: "WEBHOOK_MAX_ENDPOINTS",
+  pushCoalesceMs: "PUSH_COALESCE_MS",
+  pushJitterMs: "PUSH_JITTER_MS",
+  pushMaxSubscriptions: "PUSH_MAX_SUBSCRIPTIONS",
+  pushRetryBaseSeconds: "PUSH_RETRY_BASE_SECONDS",
+  pushRetryMaxSeconds: "PUSH_RETRY_MAX_SECONDS",
+  pushTtlSeconds: "PUSH_TTL_SECONDS",
+  pushTimeoutMs: "PUSH_TIMEOUT_MS",
 };
 
 const cache = new WeakMap<object, Config>();

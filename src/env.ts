@@ -2,6 +2,7 @@ import type { ChannelRoom } from "./channel/ChannelRoom";
 import type { StatsRoom } from "./ops/StatsRoom";
 import type { UserRoom } from "./user/UserRoom";
 import type { WebhookTask } from "./webhooks/delivery";
+import type { PushTask } from "./push/delivery";
 
 /** Bindings and vars of the worker and both Durable Objects (see wrangler.toml). */
 export interface Env {
@@ -15,6 +16,12 @@ export interface Env {
   IP_LIMITER: RateLimit;
   /** Webhook deliveries (src/webhooks): produced by the rooms and the worker, consumed by the worker. */
   WEBHOOK_QUEUE: Queue<WebhookTask>;
+  /** Web Push deliveries (src/push): produced by user rooms, consumed by the worker. */
+  PUSH_QUEUE: Queue<PushTask>;
+  /** VAPID key pair (base64url: the uncompressed P-256 point, the private scalar) and contact. */
+  VAPID_PUBLIC_KEY?: string;
+  VAPID_PRIVATE_KEY?: string;
+  VAPID_SUBJECT?: string;
   /** Bearer secret for system.info; unset = the endpoint refuses everyone. */
   OPERATOR_TOKEN?: string;
   ENVIRONMENT?: string;

@@ -27,6 +27,8 @@ export async function deliverAlerts(
   port.msgs.addAlertTargets(message.id, targets.map((t) => t.user_id));
   const now = port.now();
   const user = memberUser(from);
+  // Posts also raise the target's unread count; reactions do not (docs/push.md, "Preferences").
+  const context = { channel_name: port.store.channel()?.channel_name ?? "", counted_as_unread: emoji === undefined };
   const results = await Promise.allSettled(
     targets.map((t) =>
       userRoom(port.env, t.user_id).addAlert({
@@ -35,7 +37,7 @@ export async function deliverAlerts(
         alert_text: alertText(t.reason, from.display_name, contentOf(message), emoji),
         channel_id: channelId,
         created_on: now,
-      }),
+      }, context),
     ),
   );
   logFailures("alert delivery failed", results);

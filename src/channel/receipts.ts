@@ -6,6 +6,8 @@ import type { AuthorGroup } from "../storage/messageStore";
 import { messageObjects } from "./messages";
 import type { ChannelPort } from "./port";
 import { unreadFromGroups } from "./reads";
+import { snippet } from "./alerts";
+import type { UnreadHint } from "../push/notification";
 
 /**
  * Read receipts and unread state (SPEC §4, §6), on the room's `pending` table and one alarm:
@@ -58,6 +60,7 @@ export class UnreadPusher {
     const channel = p.store.channel();
     if (!channel || channel.removed || userIds.length === 0) return;
     const byCursor = new Map<number, AuthorGroup[]>();
+    const hint = latestHint(p, channel.channel_name);
     const results = await Promise.allSettled(
       userIds.map(async (uid) => {
         const cursor = p.msgs.cursor(uid);
@@ -65,7 +68,7 @@ export class UnreadPusher {
         let groups = byCursor.get(cursor);
         if (!groups) byCursor.set(cursor, (groups = p.msgs.groupsAfter(cursor)));
         const state = unreadFromGroups(groups, uid);
-        const payload = await userRoom(p.env, uid).setUnread(channel.id, state);
+        const payload = await userRoom(p.env, uid).setUnread(channel.id, state, hint);
         // Sent only when a value changed (the user room compares with what it holds).
         if (payload) p.broadcast(buildEvent("chat.unreadCountUpdate", payload, p.now()), { only: uid });
       }),
@@ -74,6 +77,17 @@ export class UnreadPusher {
       if (r.status === "rejected") console.error(JSON.stringify({ level: "error", msg: "unread push failed", err: String(r.reason) }));
     }
   }
+}
+
+/**
+ * The newest message, worded once per push batch: a member's user room words an offline push
+ * with it (docs/push.md) and never has to call back into this room for it.
+ */
+function latestHint(p: ChannelPort, channelName: string): UnreadHint | undefined {
+  const row = p.store.message(p.store.latestMessageId());
+  if (!row) return undefined;
+  const content = row.content_json ? (JSON.parse(row.content) as object) : row.content;
+  return { channel_name: channelName, message_id: row.id, user_id: row.user_id, display_name: row.display_name, snippet: snippet(content) };
 }
 
 /** Announces a message's readers (`chat.updateMessage`, durable) unless it is gone. */

@@ -1,3 +1,4 @@
+import { PushSettingsObject, PushSubscriptionObject } from "../push/schemas";
 import { z } from "zod";
 import { DEFAULTS } from "../config";
 import { ErrorEnvelope, type RouteSpec, Settings, routes } from "../http/catalog";
@@ -73,7 +74,7 @@ export function openApiDocument(version: string) {
   }
   registry.add(ErrorEnvelope, { id: "Error" });
   // Named objects outside the wire protocol: components of their own, not inline $defs.
-  for (const schema of [Settings, KeyObject, EndpointObject]) registry.add(schema, { id: (schema.meta() as { id: string }).id });
+  for (const schema of [Settings, KeyObject, EndpointObject, PushSubscriptionObject, PushSettingsObject]) registry.add(schema, { id: (schema.meta() as { id: string }).id });
   for (const name of WEBHOOK_EVENTS) registry.add(deliverySchema(name), { id: webhookSchemaId(name) });
   const ids = new Map<object, string>();
   for (const r of routes) {

@@ -24,13 +24,16 @@ import { messageRoutes } from "./routes/messages";
 import { serverRoutes } from "./routes/server";
 import { webhookRoutes } from "./routes/webhooks";
 import { consumeWebhooks } from "../webhooks/delivery";
+import { consumePush, isPushQueue } from "../push/delivery";
+import { pushRoutes } from "./routes/push";
 
 /** The worker: websocket upgrades take a short path to their room; everything else the router. */
 export function createWorker(): ExportedHandler<Env> {
   const app = createApp();
   return {
     fetch: async (request, env, ctx) => (await fastUpgrade(request, env)) ?? app.fetch(request, env, ctx),
-    queue: (batch, env) => consumeWebhooks(batch as MessageBatch<never>, env),
+    // One consumer for every queue this worker reads, told apart by the queue's name.
+    queue: (batch, env) => (isPushQueue(batch.queue) ? consumePush(batch as MessageBatch<never>, env) : consumeWebhooks(batch as MessageBatch<never>, env)),
   };
 }
 
@@ -57,6 +60,7 @@ export function createApp() {
   app.route("/", lockRoutes());
   app.route("/", serverRoutes());
   app.route("/", webhookRoutes());
+  app.route("/", pushRoutes());
   app.route("/", demoRoutes());
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", "no such route")));

@@ -4,6 +4,7 @@ import * as P from "./schemas";
 import { KeyObject, type Scope } from "../server/keys";
 import * as S from "../server/schemas";
 import { EndpointObject } from "../webhooks/endpoints";
+import * as W from "../push/schemas";
 
 /**
  * Every HTTP route with its parameter schema (the same object the handler validates with) and its
@@ -486,6 +487,46 @@ export const routes: RouteSpec[] = [
     summary: "Re-send one channel's events after since_seq to one endpoint, in seq order, one page (limit ≤ 500) per call",
     params: S.WebhookReplay, exampleResponse: { enqueued: 100, last_seq: 220, has_more: true }, example: { webhook_id: 4, channel_id: 11010005, since_seq: 120, limit: 100 },
     response: ok({ enqueued: z.number().int(), last_seq: z.number().int(), has_more: z.boolean() }),
+  },
+  {
+    name: "push.vapidkey",
+    kind: "read",
+    auth: "none",
+    summary: "The VAPID public key (base64url): the applicationServerKey for pushManager.subscribe()",
+    params: None, example: {},
+    exampleResponse: { vapid_public_key: "BEmml2tPrHV12-rGi9Zb0JmxRAK80zWmalDutVwT9T2tgKR8CKAoHkHZ8PtVzdMeYvhSBzP2GBIBiV7JQMKFhIE" },
+    response: ok({ vapid_public_key: z.string() }),
+  },
+  {
+    name: "push.subscribe",
+    kind: "write",
+    auth: "bearer",
+    summary: "Register a browser's PushSubscription JSON {endpoint, keys: {p256dh, auth}}; the same endpoint again renews its keys. 409 beyond the per-user maximum",
+    params: W.PushSubscribe,
+    example: {
+      endpoint: "https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bH",
+      expirationTime: null,
+      keys: { p256dh: "BEmml2tPrHV12-rGi9Zb0JmxRAK80zWmalDutVwT9T2tgKR8CKAoHkHZ8PtVzdMeYvhSBzP2GBIBiV7JQMKFhIE", auth: "BTBZMqHH6r4Tts7J_aSIgg" },
+    },
+    response: ok({ subscription: W.PushSubscriptionObject }),
+  },
+  { name: "push.list", kind: "read", auth: "bearer", summary: "The caller's push subscriptions", params: None, example: {}, response: ok({ subscriptions: z.array(W.PushSubscriptionObject) }) },
+  {
+    name: "push.unsubscribe",
+    kind: "write",
+    auth: "bearer",
+    summary: "Remove one of the caller's push subscriptions, by subscription_id or endpoint",
+    params: W.PushUnsubscribe, example: { subscription_id: 3 },
+    response: ok({}),
+  },
+  { name: "push.settings", kind: "read", auth: "bearer", summary: "The caller's push preference and muted channels", params: None, example: {}, response: ok({ settings: W.PushSettingsObject }) },
+  {
+    name: "push.settings.set",
+    kind: "write",
+    auth: "bearer",
+    summary: "Set the push preference (mode: alerts | all | none) and/or mute a channel (channel_id + muted)",
+    params: W.PushSettingsSet, example: { mode: "all", channel_id: 11010005, muted: true },
+    response: ok({ settings: W.PushSettingsObject }),
   },
 ];
 

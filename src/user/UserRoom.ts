@@ -22,6 +22,11 @@ import { ALERTS_PAGE, DELETED_ALERT_TEXT, alertObject } from "./alerts";
 import { QuotaStore } from "../storage/quotaStore";
 import { type QuotaCounts, type QuotaVerdict, Quotas } from "./quotas";
 import { WebhookOutbox } from "../webhooks/outbox";
+import { PushNotifier } from "../push/notifier";
+import type { PushMode, UnreadHint } from "../push/notification";
+import type { SubscriptionInput } from "../push/subscription";
+import type { SubscriptionRow } from "../storage/pushStore";
+import { unixSeconds } from "../protocol/objects";
 
 /** An event for the user's stream (no seq: SPEC §6). */
 export interface StreamEvent {
@@ -37,6 +42,8 @@ export interface StreamEvent {
 export class UserRoom extends SocketRoom {
   private readonly presence: UserPresence;
   private readonly channels: UserChannelStore;
+  /** Web Push for this user while they are offline (docs/push.md). */
+  private readonly push: PushNotifier;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -53,6 +60,21 @@ export class UserRoom extends SocketRoom {
       channelIds: () => this.channelIds(),
     });
     this.timers.push(this.presence.timer());
+    this.push = new PushNotifier({
+      sql: ctx.storage.sql,
+      meta: this.meta,
+      env,
+      config: this.config,
+      clock: this.clock,
+      userId: () => this.userId(),
+      online: () => this.presence.state().online,
+      unread: (channelId) => {
+        const store = new UnreadStore(ctx.storage.sql);
+        return { channel: store.get(channelId)?.unread_count ?? 0, total: store.total() };
+      },
+      armAt: (at) => this.armAt(at),
+    });
+    this.timers.push(this.push.timer());
   }
 
   protected schema(): readonly string[] {
@@ -143,6 +165,7 @@ export class UserRoom extends SocketRoom {
     this.bind(userId);
     this.ctx.storage.sql.exec("DELETE FROM alerts");
     this.ctx.storage.sql.exec("DELETE FROM unread");
+    this.push.store.removeAll();
   }
 
   // --- global presence (issue 3): leases of every connection of the user ---------------------------
@@ -182,12 +205,22 @@ export class UserRoom extends SocketRoom {
   /** Stores an alert and sends `alert.notification` (payload: the alert object) on this stream. */
   private readonly webhooks = new WebhookOutbox(this.env);
 
-  async addAlert(input: AlertInput): Promise<AlertObject> {
+  async addAlert(input: AlertInput, context?: { channel_name: string; counted_as_unread: boolean }): Promise<AlertObject> {
     const row = new AlertStore(this.ctx.storage.sql).insert(input);
     const alert = alertObject(row);
     const frame = buildEvent("alert.notification", alert, this.clock.now());
     this.broadcast(frame);
     this.webhooks.emit({ event: "alert.notification", channel_id: alert.channel_id, time: frame.event.meta.time, payload: alert });
+    if (context && alert.channel_id !== null && alert.message_id !== null) {
+      await this.push.event("alert", {
+        channel_id: alert.channel_id,
+        channel_name: context.channel_name,
+        body: alert.alert_text,
+        message_id: alert.message_id,
+        // Under "all", the unread update for the same message counts it.
+        count: context.counted_as_unread && this.push.mode() === "all" ? 0 : 1,
+      });
+    }
     return alert;
   }
 
@@ -210,7 +243,7 @@ export class UserRoom extends SocketRoom {
    * `chat.unreadCountUpdate` (with the total over all channels) on this stream and returns the
    * payload for the channel room to send to the user's sockets there; null when nothing changed.
    */
-  async setUnread(channelId: number, state: UnreadState): Promise<UnreadPayload | null> {
+  async setUnread(channelId: number, state: UnreadState, hint?: UnreadHint): Promise<UnreadPayload | null> {
     const store = new UnreadStore(this.ctx.storage.sql);
     const held = store.get(channelId);
     const prev = held ? { channel_unread_count: held.unread_count, oldest_unread_message_id: held.oldest_unread } : null;
@@ -219,6 +252,17 @@ export class UserRoom extends SocketRoom {
     else store.set(channelId, state.channel_unread_count, state.oldest_unread_message_id);
     const payload = unreadPayload(store.total(), channelId, state);
     this.broadcast(buildEvent("chat.unreadCountUpdate", payload, this.clock.now()));
+    const added = state.channel_unread_count - (held?.unread_count ?? 0);
+    if (added > 0 && hint) {
+      const own = hint.user_id === this.userId();
+      await this.push.event("message", {
+        channel_id: channelId,
+        channel_name: hint.channel_name,
+        body: own ? `New message in #${hint.channel_name}` : `${hint.display_name}: ${hint.snippet}`,
+        message_id: hint.message_id,
+        count: added,
+      });
+    }
     return payload;
   }
 
@@ -230,6 +274,7 @@ export class UserRoom extends SocketRoom {
     const store = new UnreadStore(this.ctx.storage.sql);
     const held = store.get(channelId);
     store.remove(channelId);
+    this.push.store.drop(channelId);
     const total = store.total();
     if (held && held.unread_count > 0) {
       const payload = unreadPayload(total, channelId, { channel_unread_count: 0, oldest_unread_message_id: 0 });
@@ -259,4 +304,73 @@ export class UserRoom extends SocketRoom {
     this.bind(userId);
     return this.quotas().chargeFailedLookups(n, refund, this.clock.now());
   }
+
+  // --- Web Push (docs/push.md) ----------------------------------------------------------------------
+
+  /** Adds a checked subscription (or renews an endpoint's keys); 409 beyond the maximum. */
+  async pushSubscribe(userId: number, sub: SubscriptionInput): Promise<Result<PushSubscriptionView>> {
+    this.bind(userId);
+    const store = this.push.store;
+    if (!store.byEndpoint(sub.endpoint) && store.count() >= this.config.pushMaxSubscriptions) {
+      return fail(409, "too_many_subscriptions", `at most ${this.config.pushMaxSubscriptions} push subscriptions per user; remove one first`);
+    }
+    return ok(subscriptionView(store.upsert(sub, this.clock.now())));
+  }
+
+  async pushSubscriptions(userId: number): Promise<PushSubscriptionView[]> {
+    this.bind(userId);
+    return this.push.store.subscriptions().map(subscriptionView);
+  }
+
+  async pushUnsubscribe(userId: number, ref: { subscription_id?: number; endpoint?: string }): Promise<Result<null>> {
+    this.bind(userId);
+    const store = this.push.store;
+    const row = ref.subscription_id !== undefined ? store.subscriptions().find((s) => s.id === ref.subscription_id) : store.byEndpoint(ref.endpoint!);
+    if (!row || (ref.endpoint !== undefined && row.endpoint !== ref.endpoint)) {
+      return fail(404, "subscription_not_found", "no such push subscription");
+    }
+    store.remove(row.id);
+    return ok(null);
+  }
+
+  /** The push service answered 404/410: the browser dropped the subscription. */
+  async pushSubscriptionGone(subscriptionId: number, endpoint: string): Promise<boolean> {
+    return this.push.store.remove(subscriptionId, endpoint);
+  }
+
+  async pushSettings(userId: number): Promise<PushSettingsView> {
+    this.bind(userId);
+    return { mode: this.push.mode(), muted_channel_ids: this.push.store.mutes() };
+  }
+
+  /** A channel can be muted by its members only (403 otherwise; the worker answers 404 for a missing one). */
+  async setPushSettings(userId: number, p: { mode?: PushMode; channel_id?: number; muted?: boolean }): Promise<Result<PushSettingsView>> {
+    this.bind(userId);
+    if (p.channel_id !== undefined && p.muted !== undefined) {
+      if (p.muted && !(await this.channelIds()).includes(p.channel_id)) return fail(403, "not_a_member", "you are not a member of this channel");
+      this.push.store.setMuted(p.channel_id, p.muted);
+    }
+    if (p.mode !== undefined) this.push.setMode(p.mode);
+    return ok(await this.pushSettings(userId));
+  }
+
+  /** Notifications waiting out their window (tests and operators). */
+  async pendingPushes(): Promise<number> {
+    return this.push.store.pending().length;
+  }
+}
+
+export interface PushSubscriptionView {
+  subscription_id: number;
+  endpoint: string;
+  created_on_ts: number;
+}
+
+export interface PushSettingsView {
+  mode: PushMode;
+  muted_channel_ids: number[];
+}
+
+function subscriptionView(row: SubscriptionRow): PushSubscriptionView {
+  return { subscription_id: row.id, endpoint: row.endpoint, created_on_ts: unixSeconds(row.created_on) };
 }
