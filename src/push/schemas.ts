@@ -5,8 +5,6 @@ import { PUSH_MODES } from "./notification";
 
 /** Parameters and objects of the push routes (docs/push.md). */
 
-const B64URL = "^[A-Za-z0-9_-]+={0,2}$";
-
 /** A JSON object given as a string (form and query bodies) is parsed; anything else is left to the schema. */
 const jsonObject = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => {
@@ -20,12 +18,20 @@ const jsonObject = <T extends z.ZodType>(schema: T) =>
 
 /** `PushSubscription.toJSON()` as a browser gives it: endpoint and keys (expirationTime is ignored). */
 export const PushSubscribe = z.object({
-  endpoint: z.string().trim().min(1, "is required").max(2048, "must be at most 2048 characters"),
+  endpoint: z
+    .string()
+    .trim()
+    .max(2048, "must be at most 2048 characters")
+    .regex(/^https?:\/\/\S+$/, "must be an https URL")
+    .describe("the push service's URL for this device: https (development also takes http to loopback)"),
   expirationTime: z.number().nullable().optional(),
   keys: jsonObject(
     z.object({
-      p256dh: z.string().max(100, "must be at most 100 characters").regex(new RegExp(B64URL), "must be base64url"),
-      auth: z.string().max(32, "must be at most 32 characters").regex(new RegExp(B64URL), "must be base64url"),
+      p256dh: z
+        .string()
+        .regex(/^B[A-Za-z0-9_-]{86}=?$/, "must be a base64url uncompressed P-256 point (65 bytes)")
+        .describe("the user agent's P-256 public key, uncompressed (65 bytes, base64url); it must lie on the curve"),
+      auth: z.string().regex(/^[A-Za-z0-9_-]{22}(==)?$/, "must be a base64url 16-byte secret").describe("16 bytes, base64url"),
     }),
   ).meta({ type: ["object", "string"], description: "{p256dh, auth} (base64url), or that object as a JSON string" }),
 });

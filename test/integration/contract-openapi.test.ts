@@ -44,6 +44,10 @@ async function fixture() {
   const mine = (await api.ok("chat.postmessage", { channel_id: channel.id, text: "mine" }, alice.token)).message;
   const theirs = (await api.ok("chat.postmessage", { channel_id: channel.id, text: "theirs" }, bob.token)).message;
   const lock = (await api.ok("lock.acquire", { channel_id: channel.id, path: "/a.txt" }, alice.token)).lock;
+  // A push subscription needs a real P-256 point: a schema's pattern cannot say "on the curve".
+  const endpoint = "https://push.example.com/send/contract";
+  const keys = { p256dh: "BEmml2tPrHV12-rGi9Zb0JmxRAK80zWmalDutVwT9T2tgKR8CKAoHkHZ8PtVzdMeYvhSBzP2GBIBiV7JQMKFhIE", auth: "BTBZMqHH6r4Tts7J_aSIgg" };
+  const subscription = (await api.ok("push.subscribe", { endpoint, keys }, alice.token)).subscription;
   const fields: Record<string, fc.Arbitrary<unknown>> = {
     channel_id: fc.constantFrom(channel.id, String(channel.id)),
     message_id: fc.constantFrom(mine.id, theirs.id),
@@ -57,6 +61,11 @@ async function fixture() {
     emails: fc.constantFrom([carol.email], carol.email),
     user_ids: fc.constantFrom([carol.user.id], String(carol.user.id)),
     password: fc.constant(alice.password),
+    endpoint: fc.constant(endpoint),
+    keys: fc.constant(keys),
+    p256dh: fc.constant(keys.p256dh),
+    auth: fc.constant(keys.auth),
+    subscription_id: fc.constant(subscription.subscription_id),
   };
   return { alice, fields };
 }

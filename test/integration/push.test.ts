@@ -255,14 +255,14 @@ describe("push routes", () => {
     };
     const keys = { p256dh: P256DH, auth: AUTH };
     expect(await refused({ endpoint: "http://push.example.com/x", keys }, 422, "invalid_subscription", "endpoint")).toMatch(/https/);
-    await refused({ endpoint: "ftp://push.example.com/x", keys }, 422, "invalid_subscription", "endpoint");
-    await refused({ endpoint: "not a url", keys }, 422, "invalid_subscription", "endpoint");
+    await refused({ endpoint: "ftp://push.example.com/x", keys }, 422, "invalid_params", "endpoint");
+    await refused({ endpoint: "not a url", keys }, 422, "invalid_params", "endpoint");
     await refused({ endpoint: "https://10.0.0.8/push", keys }, 422, "invalid_subscription", "endpoint");
     // 65 bytes starting 0x04, but not a point on P-256
     const offCurve = Buffer.from([4, ...new Array(64).fill(7)]).toString("base64url");
     expect(await refused({ endpoint: endpoint("k"), keys: { ...keys, p256dh: offCurve } }, 422, "invalid_subscription", "keys")).toMatch(/P-256/);
-    await refused({ endpoint: endpoint("k"), keys: { ...keys, p256dh: P256DH.slice(0, 40) } }, 422, "invalid_subscription", "keys");
-    expect(await refused({ endpoint: endpoint("k"), keys: { ...keys, auth: Buffer.alloc(15).toString("base64url") } }, 422, "invalid_subscription", "keys")).toMatch(/16-byte/);
+    await refused({ endpoint: endpoint("k"), keys: { ...keys, p256dh: P256DH.slice(0, 40) } }, 422, "invalid_params", "keys");
+    expect(await refused({ endpoint: endpoint("k"), keys: { ...keys, auth: Buffer.alloc(15).toString("base64url") } }, 422, "invalid_params", "keys")).toMatch(/16-byte/);
     await refused({ endpoint: endpoint("k"), keys: { ...keys, auth: "not base64!" } }, 422, "invalid_params", "keys");
     await refused({ endpoint: endpoint("k") }, 422, "invalid_params", "keys");
     expect((await api.ok("push.list", {}, bob.token)).subscriptions).toEqual([]);
