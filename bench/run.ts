@@ -7,9 +7,11 @@
  *   npm run bench -- --mode capacity --clients 2000 --filters 3
  *   npm run bench -- --mode latency --clients 500 --rate 20 --messages 300 --publish typing
  *   npm run bench -- --mode latency --publish http --webhook   the same with a webhook endpoint per room
+ *   npm run bench -- --mode latency --publish http --clients 200 --push 100 --rounds 3
+ *       our room with 100 more members, offline, with and without push subscriptions (interleaved)
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createECDH, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -43,7 +45,9 @@ if (args.has("help")) {
   [--profile ours|bare (CPU profile of that side while publishing; slows it, so ignore its ratios)]
   [--perf ours|bare (Linux perf record of that side's runtime process, same phase)]
   [--profile-phase publish|connect]
-  [--webhook (our side: a webhook endpoint for every event of each room's channel, answered 200 by a local receiver)]`);
+  [--webhook (our side: a webhook endpoint for every event of each room's channel, answered 200 by a local receiver)]
+  [--push N (our side only: N more members with no connection, push subscriptions on "every message" to a local
+   receiver answering 201, against the same members without subscriptions; interleaved rounds, p99 of both)]`);
   process.exit(0);
 }
 const num = (k: string, d: number) => (args.has(k) ? Number(args.get(k)) : d);
@@ -59,6 +63,31 @@ const PROFILE_PHASE = (args.get("profile-phase") ?? "publish") as "publish" | "c
 const SIDES = (args.get("side") ?? "both") as "both" | "ours" | "bare";
 /** Our side registers a webhook endpoint for each room: posting must not get slower for it. */
 const WEBHOOK = args.has("webhook");
+/** Offline members with push subscriptions (mode "all") against the same members without: posting must not get slower. */
+const PUSH = num("push", 0);
+/** Which variant the next room is made for (--push). */
+let pushVariant = false;
+
+/** A stand-in push service: 201 at once to every request, counted. */
+async function startPushReceiver(): Promise<{ url: string; deliveries: () => number; stop: () => void }> {
+  let count = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      count++;
+      res.statusCode = 201;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/push`, deliveries: () => count, stop: () => server.close() };
+}
+
+/** What pushManager.subscribe() gives a browser: a P-256 public key and a 16-byte auth secret. */
+function browserSubscription(endpoint: string) {
+  const key = createECDH("prime256v1").generateKeys();
+  return { endpoint, keys: { p256dh: key.toString("base64url"), auth: randomBytes(16).toString("base64url") } };
+}
 
 /** A local receiver answering 200 to every delivery, counting them. */
 async function startReceiver(): Promise<{ url: string; deliveries: () => number; stop: () => void }> {
@@ -245,6 +274,7 @@ async function main(): Promise<void> {
 
   const operatorToken = randomBytes(16).toString("hex");
   const receiver = WEBHOOK ? await startReceiver() : null;
+  const pushReceiver = PUSH ? await startPushReceiver() : null;
   const webhookArgs = WEBHOOK ? ["--var", `OPERATOR_TOKEN:${operatorToken}`] : [];
   const [ours, bare] = await Promise.all([
     SIDES !== "bare"
@@ -277,8 +307,20 @@ async function main(): Promise<void> {
         oursSide!.users = users;
         log(`  ours: created ${users.length} fresh users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
         const owner = users[0]!;
-        const body = await api(ours.base, "channel.create", { channel_name: `bench ${tag}`, user_ids: users.slice(1).map((u) => u.id) }, owner.token);
+        // --push: more members who never connect; in the push variant each has a subscription.
+        const offline = PUSH ? await createUsers(ours.base, PUSH, `${runTag}r${rooms}o`) : [];
+        if (pushReceiver && pushVariant) {
+          await Promise.all(
+            offline.map(async (u, k) => {
+              await api(ours.base, "push.subscribe", browserSubscription(`${pushReceiver.url}/${tag}/${k}`), u.token);
+              await api(ours.base, "push.settings.set", { mode: "all" }, u.token);
+            }),
+          );
+        }
+        const memberIds = [...users.slice(1), ...offline].map((u) => u.id);
+        const body = await api(ours.base, "channel.create", { channel_name: `bench ${tag}`, user_ids: memberIds }, owner.token);
         const id = body.channel.id as number;
+        if (PUSH) log(`  ours: ${offline.length} offline members${pushVariant ? " with push subscriptions (all)" : " without push"}`);
         if (receiver) {
           const events = ["chat.postMessage", "chat.updateMessage", "chat.deleteMessage", "user_added.channel", "user_removed.channel", "channel.update", "channel.remove", "user.online", "user.offline"];
           await api(ours.base, "server.webhooks.create", { url: receiver.url, events, channel_ids: [id] }, operatorToken);
@@ -298,6 +340,28 @@ async function main(): Promise<void> {
     const warmup: ScenarioSpec = { name: "warm-up", mode: "capacity", publish: "http", clients: 20, filters: 3, messages: 40, warmup: 0, rate: 0, publishers: 8, concurrency: CONCURRENCY, barePublish: BARE_PUBLISH };
     for (const side of [bareSide, oursSide]) if (side) await runScenario(warmup, side, `${runTag}-warm`, () => undefined);
 
+    if (PUSH && oursSide) {
+      for (const [i, spec] of specs.entries()) {
+        log(`\n[push ${i + 1}/${specs.length}] ${spec.name} with ${PUSH} offline members, push off vs on, ${ROUNDS} interleaved round(s)`);
+        const p99 = { off: [] as number[], on: [] as number[] };
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const on of round % 2 === 0 ? [false, true] : [true, false]) {
+            pushVariant = on;
+            log(`  round ${round + 1}: push ${on ? "on" : "off"}`);
+            const m = await runScenario(spec, oursSide, `${runTag}-p${i}-${round}-${on ? "on" : "off"}`, log);
+            p99[on ? "on" : "off"].push(m.latencyMs.p99);
+            log(`    p99 ${m.latencyMs.p99.toFixed(1)} ms, p50 ${m.latencyMs.p50.toFixed(1)} ms, lost ${m.lost}`);
+          }
+        }
+        const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(" / ");
+        const bestOff = Math.min(...p99.off);
+        const bestOn = Math.min(...p99.on);
+        log(`\n  post p99 without push: ${fmt(p99.off)} ms (best ${bestOff.toFixed(1)}, spread ${(Math.max(...p99.off) - bestOff).toFixed(1)})`);
+        log(`  post p99 with push:    ${fmt(p99.on)} ms (best ${bestOn.toFixed(1)}, spread ${(Math.max(...p99.on) - bestOn).toFixed(1)})`);
+        log(`  ratio with/without (best of each): ${(bestOn / bestOff).toFixed(2)}; push requests received: ${pushReceiver!.deliveries()}; load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+      }
+      specs.length = 0;
+    }
     for (const [i, spec] of specs.entries()) {
       log(`\n[${i + 1}/${specs.length}] ${spec.name}: ${spec.messages} msgs${spec.warmup ? ` after ${spec.warmup} of warm-up` : ""}, ${spec.rate ? `${spec.rate} msg/s` : "closed loop"}, ${spec.publishers} publishers`);
       const rounds: Measurement[] = [];
@@ -334,6 +398,7 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
     receiver?.stop();
+    pushReceiver?.stop();
   }
   if (receiver) log(`webhook receiver: ${receiver.deliveries()} deliveries`);
 
