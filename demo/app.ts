@@ -6,6 +6,7 @@ import { ApiCallError, RealtimeClient, type RtmSocket, type Status } from "@edge
 import type { ChannelObject, LockObject, MessageObject, UserObject } from "@edge-realtime/client";
 import { $, h, input, toast } from "./dom";
 import { type TextPart, mentionParts } from "./mentions";
+import { setupPush } from "./push";
 
 const TOKEN_KEY = "edge-realtime-demo.token";
 const REACTION = "👍";
@@ -138,6 +139,7 @@ async function start(client: RealtimeClient): Promise<void> {
   stream.on("alert.notification", (p) => toast(`alert: ${p.alert_text}`));
   stream.onError((err) => console.warn("user stream", err));
   renderConnection();
+  void setupPush($("push-toggle") as HTMLButtonElement, (method, params) => client.http.call<Record<string, any>>(method, params), fail).catch((err: unknown) => console.warn("push", err));
   await loadChannels();
   const wanted = Number(location.hash.slice(1));
   const first = state.channels.has(wanted) ? wanted : [...state.channels.keys()][0];

@@ -30,10 +30,13 @@ export function buildDemo(): void {
     write: false,
     logLevel: "warning",
   });
+  // The service worker is its own script (docs/push.md): served from the root so its scope is the app.
+  const sw = buildSync({ entryPoints: [`${root}demo/sw.ts`], bundle: true, format: "iife", target: "es2022", write: false, logLevel: "warning" });
   const files: Record<string, { type: string; body: string }> = {
     "/index.html": { type: "text/html; charset=utf-8", body: readFileSync(`${root}demo/index.html`, "utf8") },
     "/style.css": { type: "text/css; charset=utf-8", body: readFileSync(`${root}demo/style.css`, "utf8") },
     "/app.js": { type: "text/javascript; charset=utf-8", body: bundle.outputFiles[0]!.text },
+    "/sw.js": { type: "text/javascript; charset=utf-8", body: sw.outputFiles[0]!.text },
   };
   const entries = Object.entries(files).map(([path, f]) => {
     const etag = `"${createHash("sha256").update(f.body).digest("base64url").slice(0, 16)}"`;

@@ -1,8 +1,8 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { SELF, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { PushTask } from "../../src/push/delivery";
 import { channelWs, holdAlarms, post, userWs } from "../helpers/life";
-import { advanceAndRunAlarm, api, channelStub, userStub } from "../helpers/workerd";
+import { BASE, advanceAndRunAlarm, api, channelStub, userStub } from "../helpers/workerd";
 import type { TestUser } from "../helpers/api";
 
 /**
@@ -287,5 +287,13 @@ describe("push routes", () => {
     r = await setting({ channel_id: 99999999, muted: true });
     expect([r.status, r.body.meta.code]).toEqual([404, "channel_not_found"]);
     expect((await api.ok("push.settings", {}, bob.token)).settings).toEqual({ mode: "alerts", muted_channel_ids: [] });
+  });
+
+  it("the demo serves its service worker at /sw.js: it shows pushes and opens the channel on click", async () => {
+    const res = await SELF.fetch(`${BASE}/sw.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    const body = await res.text();
+    for (const part of ["showNotification", "notificationclick", "openWindow"]) expect(body).toContain(part);
   });
 });
