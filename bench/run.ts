@@ -350,7 +350,7 @@ async function main(): Promise<void> {
             log(`  round ${round + 1}: push ${on ? "on" : "off"}`);
             const m = await runScenario(spec, oursSide, `${runTag}-p${i}-${round}-${on ? "on" : "off"}`, log);
             p99[on ? "on" : "off"].push(m.latencyMs.p99);
-            log(`    p99 ${m.latencyMs.p99.toFixed(1)} ms, p50 ${m.latencyMs.p50.toFixed(1)} ms, lost ${m.lost}`);
+            log(`    p99 ${m.latencyMs.p99.toFixed(1)} ms, p50 ${m.latencyMs.p50.toFixed(1)} ms, lost ${m.lost}, publish errors ${m.publishErrors}`);
           }
         }
         const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(" / ");
