@@ -16,7 +16,7 @@ import { EventStream, type ResumeSession } from "./eventStream";
 import { type MessageObject, messageObject, messageObjects, userAddedBotMessage } from "./messages";
 import { memberUser, planRemoval, requireOwner, userRemovedPayload } from "./membership";
 import { ChannelPresence } from "./presence";
-import { leaseTiming } from "../user/presence";
+import { leaseTiming } from "../contracts/presence";
 // message life (issue 4)
 import type { DomainTimer } from "../rooms/timers";
 import { ActionStore } from "../storage/actionStore";
@@ -31,8 +31,7 @@ import { alertPost } from "./notify";
 import type { Access, ChannelPort } from "./port";
 import { react } from "./reactions";
 import { UnreadPusher, allRead, messagesArrived, readNotification, receiptTimer } from "./receipts";
-import type * as wire from "../protocol/wire";
-import type { z } from "zod";
+import type { ChannelObject, ChannelRoomRpc, CreateChannelInput, HistoryQuery, MemberObject } from "../contracts/channelRoom";
 import { WebhookOutbox } from "../webhooks/outbox";
 import { type ServerLogPage, SERVER_MEMBER, serverBotMessage } from "./server";
 
@@ -40,23 +39,7 @@ import { type ServerLogPage, SERVER_MEMBER, serverBotMessage } from "./server";
 const VACATE_WHEN_DELIVERED = "vacate_when_delivered";
 const REMOVED = { code: CloseCode.ChannelRemoved, reason: "channel removed" } as const;
 
-export type MemberObject = z.output<typeof wire.MemberObject>;
-
-export type ChannelObject = z.output<typeof wire.ChannelObject>;
-
-export interface CreateChannelInput {
-  id: number;
-  channel_name: string;
-  created_on: number;
-  owner: UserProfile;
-  invitees: UserProfile[];
-}
-
-export interface HistoryQuery {
-  before_id?: number;
-  after_id?: number;
-  limit: number;
-}
+export type { ChannelObject, CreateChannelInput, HistoryQuery, MemberObject } from "../contracts/channelRoom";
 
 function memberObject(m: MemberRow): MemberObject {
   return { ...memberUser(m), user_role: m.user_role };
@@ -67,7 +50,7 @@ function memberObject(m: MemberRow): MemberObject {
  * and the events SPEC §4 says a channel produces. The worker calls the RPC methods; sockets reach
  * the commands through the shared websocket layer.
  */
-export class ChannelRoom extends SocketRoom {
+export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
   private readonly store: ChannelStore;
   private readonly presence: ChannelPresence;
   /** the D1 directory's entry for this channel, kept in step through the outbox */

@@ -6,7 +6,7 @@ import type { Conn } from "../rooms/SocketRoom";
 import { userRoom } from "../rooms/stubs";
 import type { DomainTimer } from "../rooms/timers";
 import type { ChannelStore } from "../storage/channelStore";
-import type { PresenceState } from "../user/presence";
+import type { PresenceState } from "../contracts/presence";
 import { memberUser } from "./membership";
 
 export interface ChannelPresenceHost {

@@ -13,8 +13,8 @@ import { Directory } from "../storage/directory";
 import { UserChannelStore } from "../storage/userChannelStore";
 import { USER_SCHEMA } from "../storage/userStore";
 import { type PresenceState, SELF_ROOM, UserPresence, leaseTiming } from "./presence";
-import type { AlertInput, AlertObject } from "../channel/alerts";
-import { type UnreadPayload, type UnreadState, sameUnread, unreadPayload } from "../channel/reads";
+import type { AlertInput, AlertObject } from "../contracts/alerts";
+import { type UnreadPayload, type UnreadState, sameUnread, unreadPayload } from "../contracts/unread";
 import { type Result, fail, ok } from "../rooms/errors";
 import { AlertStore } from "../storage/alertStore";
 import { UnreadStore } from "../storage/unreadStore";
@@ -22,19 +22,16 @@ import { ALERTS_PAGE, DELETED_ALERT_TEXT, alertObject } from "./alerts";
 import { QuotaStore } from "../storage/quotaStore";
 import { type QuotaCounts, type QuotaVerdict, Quotas } from "./quotas";
 import { WebhookOutbox } from "../webhooks/outbox";
+import type { StreamEvent, UserRoomRpc } from "../contracts/userRoom";
 
-/** An event for the user's stream (no seq: SPEC §6). */
-export interface StreamEvent {
-  event: string;
-  payload: object;
-}
+export type { StreamEvent } from "../contracts/userRoom";
 
 /**
  * One user's own stream: events about the user rather than one channel (channels created or
  * removed for them, alerts, unread totals). Channel commands sent here are forwarded to the
  * channel's room, so a client can keep a single socket.
  */
-export class UserRoom extends SocketRoom {
+export class UserRoom extends SocketRoom implements UserRoomRpc {
   private readonly presence: UserPresence;
   private readonly channels: UserChannelStore;
 

@@ -4,28 +4,12 @@ import { channelRoom } from "../rooms/stubs";
 import type { DomainTimer } from "../rooms/timers";
 import { LeaseStore } from "../storage/leaseStore";
 import type { Meta } from "../storage/sqlite";
+import { type PresenceState, leaseTiming } from "../contracts/presence";
 
-/**
- * A user's global presence. `v` grows by one at every transition, so a channel room that hears
- * about two transitions out of order keeps the newer one; `at` is when it happened.
- */
-export interface PresenceState {
-  online: boolean;
-  v: number;
-  at: number;
-}
+export { type PresenceState, leaseTiming };
 
 /** Lease holder name of the user stream's own connections. */
 export const SELF_ROOM = "self";
-
-/**
- * Liveness timing derived from the ping interval (SPEC §3): rooms renew every interval, a lease
- * lives two intervals, so a connection whose room stops reporting is dropped within two intervals
- * of the last renewal while one late renewal (up to a full interval) never flaps presence.
- */
-export function leaseTiming(pingIntervalMs: number): { renewEveryMs: number; ttlMs: number } {
-  return { renewEveryMs: pingIntervalMs, ttlMs: 2 * pingIntervalMs };
-}
 
 export interface UserPresenceHost {
   sql: SqlStorage;
