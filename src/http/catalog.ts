@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ActionObject, AlertObject, ChannelObject, LockObject, MemberObject, MessageObject, SessionObject, UserObject } from "../protocol/wire";
 import * as P from "./schemas";
 import { KeyObject, type Scope } from "../server/keys";
-import * as S from "../server/schemas";
+import * as S from "./serverSchemas";
 import { EndpointObject } from "../webhooks/endpoints";
 
 /**
