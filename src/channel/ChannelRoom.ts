@@ -1,3 +1,4 @@
+import { settleAll } from "../ops/log";
 import type { RtmClaims } from "../auth/tokens";
 import type { Env } from "../env";
 import { CloseCode, type CloseDecision } from "../protocol/closeCodes";
@@ -196,7 +197,8 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
     for (const frame of frames) this.broadcast(frame);
     if (frames.length) await this.messagesArrived(null);
     const channel = this.channelObject(this.store.channel()!);
-    await Promise.allSettled(
+    await settleAll(
+      "channel.create announcement failed",
       [input.owner, ...input.invitees].map((p) =>
         userRoom(this.env, p.id).membershipChanged(p.id, input.id, true, [{ event: "channel.create", payload: { channel } }]),
       ),
@@ -403,7 +405,8 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
     const closing: Promise<void>[] = [];
     for (const [ws, conn] of this.live()) closing.push(this.closeConn(ws, conn, CloseCode.ChannelRemoved, "channel removed"));
     await Promise.all(closing);
-    await Promise.allSettled(
+    await settleAll(
+      "channel.remove announcement failed",
       this.store
         .members()
         .map((m) => userRoom(this.env, m.user_id).membershipChanged(m.user_id, channel.id, false, [{ event: "channel.remove", payload }])),
@@ -499,7 +502,7 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
   /** Members who left (or whose channel is gone) stop counting this channel in their total. */
   private async forgetUnread(userIds: number[]): Promise<void> {
     const channelId = this.store.channel()!.id;
-    await Promise.allSettled(userIds.map((uid) => userRoom(this.env, uid).dropUnread(channelId)));
+    await settleAll("unread drop failed", userIds.map((uid) => userRoom(this.env, uid).dropUnread(channelId)));
   }
 
   /** After chat.postmessage: unread pushes for the others, alerts for mentions and the quoted author. */

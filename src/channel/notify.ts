@@ -1,3 +1,4 @@
+import { settleAll } from "../ops/log";
 import { userRoom } from "../rooms/stubs";
 import type { MemberRow, MessageRow } from "../storage/channelStore";
 import { type AlertTarget, alertText, postTargets } from "./alerts";
@@ -27,7 +28,8 @@ export async function deliverAlerts(
   port.msgs.addAlertTargets(message.id, targets.map((t) => t.user_id));
   const now = port.now();
   const user = memberUser(from);
-  const results = await Promise.allSettled(
+  await settleAll(
+    "alert delivery failed",
     targets.map((t) =>
       userRoom(port.env, t.user_id).addAlert({
         from: [user],
@@ -38,13 +40,6 @@ export async function deliverAlerts(
       }),
     ),
   );
-  logFailures("alert delivery failed", results);
-}
-
-function logFailures(msg: string, results: readonly PromiseSettledResult<unknown>[]): void {
-  for (const r of results) {
-    if (r.status === "rejected") console.error(JSON.stringify({ level: "error", msg, err: String(r.reason) }));
-  }
 }
 
 /**
@@ -54,9 +49,8 @@ function logFailures(msg: string, results: readonly PromiseSettledResult<unknown
  */
 export async function redactAlerts(port: ChannelPort, channelId: number, messageId: number): Promise<void> {
   const users = port.msgs.alertTargets(messageId);
-  const results = await Promise.allSettled(users.map((uid) => userRoom(port.env, uid).redactAlerts(channelId, messageId)));
+  const results = await settleAll("alert redaction failed", users.map((uid) => userRoom(port.env, uid).redactAlerts(channelId, messageId)));
   port.msgs.dropAlertTargets(messageId, users.filter((_, i) => results[i]!.status === "fulfilled"));
-  logFailures("alert redaction failed", results);
 }
 
 /** Alerts for a new post: mentioned members and the quoted message's author (never the poster). */

@@ -1,3 +1,4 @@
+import { settleAll } from "../ops/log";
 import { buildEvent } from "../protocol/envelope";
 import { type Result, fail, ok } from "../rooms/errors";
 import { userRoom } from "../rooms/stubs";
@@ -58,7 +59,8 @@ export class UnreadPusher {
     const channel = p.store.channel();
     if (!channel || channel.removed || userIds.length === 0) return;
     const byCursor = new Map<number, AuthorGroup[]>();
-    const results = await Promise.allSettled(
+    await settleAll(
+      "unread push failed",
       userIds.map(async (uid) => {
         const cursor = p.msgs.cursor(uid);
         if (cursor === null) return; // no longer a member
@@ -70,9 +72,6 @@ export class UnreadPusher {
         if (payload) p.broadcast(buildEvent("chat.unreadCountUpdate", payload, p.now()), { only: uid });
       }),
     );
-    for (const r of results) {
-      if (r.status === "rejected") console.error(JSON.stringify({ level: "error", msg: "unread push failed", err: String(r.reason) }));
-    }
   }
 }
 

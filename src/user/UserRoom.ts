@@ -3,7 +3,7 @@ import type { Env } from "../env";
 import { CloseCode } from "../protocol/closeCodes";
 import { CHANNEL_COMMANDS, type Command } from "../protocol/commands";
 import { buildEvent } from "../protocol/envelope";
-import { log } from "../ops/log";
+import { settleAll } from "../ops/log";
 import { CommandError, noChannel } from "../rooms/errors";
 import { missingRoom } from "../rooms/existence";
 import type { Session } from "../rooms/session";
@@ -127,10 +127,9 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
   override async sessionsEnded(userId: number, sids: number[]): Promise<number> {
     this.bind(userId);
     let closed = await super.sessionsEnded(userId, sids);
-    const results = await Promise.allSettled((await this.channelIds()).map((id) => channelRoom(this.env, id).sessionsEnded(userId, sids)));
-    for (const r of results) {
+    const calls = (await this.channelIds()).map((id) => channelRoom(this.env, id).sessionsEnded(userId, sids));
+    for (const r of await settleAll("session close in a channel failed", calls, { user_id: userId }, "warn")) {
       if (r.status === "fulfilled") closed += r.value;
-      else log("warn", "session close in a channel failed", { user_id: userId, err: String(r.reason) });
     }
     return closed;
   }

@@ -4,6 +4,7 @@ import { channelRoom } from "../rooms/stubs";
 import type { DomainTimer } from "../rooms/timers";
 import { LeaseStore } from "../storage/leaseStore";
 import type { Meta } from "../storage/sqlite";
+import { log, settleAll } from "../ops/log";
 import { type PresenceState, leaseTiming } from "../contracts/presence";
 
 export { type PresenceState, leaseTiming };
@@ -118,18 +119,13 @@ export class UserPresence {
     if (userId === undefined) return;
     try {
       const ids = await this.h.channelIds();
-      const results = await Promise.allSettled(
-        ids
-          .filter((id) => `channel:${id}` !== caller)
-          .map((id) => channelRoom(this.h.env, id).presenceChanged(userId, s.online, s.v, s.at)),
+      await settleAll(
+        "presence fan-out failed",
+        ids.filter((id) => `channel:${id}` !== caller).map((id) => channelRoom(this.h.env, id).presenceChanged(userId, s.online, s.v, s.at)),
+        { user_id: userId },
       );
-      for (const r of results) {
-        if (r.status === "rejected") {
-          console.error(JSON.stringify({ level: "error", msg: "presence fan-out failed", userId, err: String(r.reason) }));
-        }
-      }
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "presence fan-out failed", userId, err: String(err) }));
+      log("error", "presence fan-out failed", { user_id: userId, err: String(err) });
     }
   }
 }
