@@ -1,15 +1,15 @@
-import type { ChannelRoom } from "./channel/ChannelRoom";
-import type { StatsRoom } from "./ops/StatsRoom";
-import type { UserRoom } from "./user/UserRoom";
-import type { WebhookTask } from "./webhooks/delivery";
-import type { PushTask } from "./push/delivery";
+import type { ChannelRoomRpc } from "./contracts/channelRoom";
+import type { StatsRoomRpc } from "./contracts/stats";
+import type { UserRoomRpc } from "./contracts/userRoom";
+import type { WebhookTask } from "./contracts/webhooks";
+import type { PushTask } from "./contracts/push";
 
 /** Bindings and vars of the worker and both Durable Objects (see wrangler.toml). */
 export interface Env {
   DB: D1Database;
-  CHANNEL_ROOM: DurableObjectNamespace<ChannelRoom>;
-  USER_ROOM: DurableObjectNamespace<UserRoom>;
-  STATS: DurableObjectNamespace<StatsRoom>;
+  CHANNEL_ROOM: DurableObjectNamespace<ChannelRoomRpc>;
+  USER_ROOM: DurableObjectNamespace<UserRoomRpc>;
+  STATS: DurableObjectNamespace<StatsRoomRpc>;
   /** Room figures over time (src/ops/stats.ts); optional so a deployment without it still runs. */
   METRICS?: AnalyticsEngineDataset;
   /** Per-IP limits (src/http/ipLimit.ts). */

@@ -1,4 +1,4 @@
-import { createWorker } from "./http/app";
+import { createWorker } from "./app";
 
 // Wiring only: the worker (the Hono app behind the upgrade fast path); the Durable Object
 // classes are exported by name for the bindings in wrangler.toml.

@@ -1,3 +1,4 @@
+import { settleAll } from "../ops/log";
 import type { RtmClaims } from "../auth/tokens";
 import type { Env } from "../env";
 import { CloseCode, type CloseDecision } from "../protocol/closeCodes";
@@ -16,7 +17,7 @@ import { EventStream, type ResumeSession } from "./eventStream";
 import { type MessageObject, messageObject, messageObjects, userAddedBotMessage } from "./messages";
 import { memberUser, planRemoval, requireOwner, userRemovedPayload } from "./membership";
 import { ChannelPresence } from "./presence";
-import { leaseTiming } from "../user/presence";
+import { leaseTiming } from "../contracts/presence";
 // message life (issue 4)
 import type { DomainTimer } from "../rooms/timers";
 import { ActionStore } from "../storage/actionStore";
@@ -31,8 +32,7 @@ import { alertPost } from "./notify";
 import type { Access, ChannelPort } from "./port";
 import { react } from "./reactions";
 import { UnreadPusher, allRead, messagesArrived, readNotification, receiptTimer } from "./receipts";
-import type * as wire from "../protocol/wire";
-import type { z } from "zod";
+import type { ChannelObject, ChannelRoomRpc, CreateChannelInput, HistoryQuery, MemberObject } from "../contracts/channelRoom";
 import { WebhookOutbox } from "../webhooks/outbox";
 import { type ServerLogPage, SERVER_MEMBER, serverBotMessage } from "./server";
 
@@ -40,23 +40,7 @@ import { type ServerLogPage, SERVER_MEMBER, serverBotMessage } from "./server";
 const VACATE_WHEN_DELIVERED = "vacate_when_delivered";
 const REMOVED = { code: CloseCode.ChannelRemoved, reason: "channel removed" } as const;
 
-export type MemberObject = z.output<typeof wire.MemberObject>;
-
-export type ChannelObject = z.output<typeof wire.ChannelObject>;
-
-export interface CreateChannelInput {
-  id: number;
-  channel_name: string;
-  created_on: number;
-  owner: UserProfile;
-  invitees: UserProfile[];
-}
-
-export interface HistoryQuery {
-  before_id?: number;
-  after_id?: number;
-  limit: number;
-}
+export type { ChannelObject, CreateChannelInput, HistoryQuery, MemberObject } from "../contracts/channelRoom";
 
 function memberObject(m: MemberRow): MemberObject {
   return { ...memberUser(m), user_role: m.user_role };
@@ -67,7 +51,7 @@ function memberObject(m: MemberRow): MemberObject {
  * and the events SPEC §4 says a channel produces. The worker calls the RPC methods; sockets reach
  * the commands through the shared websocket layer.
  */
-export class ChannelRoom extends SocketRoom {
+export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
   private readonly store: ChannelStore;
   private readonly presence: ChannelPresence;
   /** the D1 directory's entry for this channel, kept in step through the outbox */
@@ -213,7 +197,8 @@ export class ChannelRoom extends SocketRoom {
     for (const frame of frames) this.broadcast(frame);
     if (frames.length) await this.messagesArrived(null);
     const channel = this.channelObject(this.store.channel()!);
-    await Promise.allSettled(
+    await settleAll(
+      "channel.create announcement failed",
       [input.owner, ...input.invitees].map((p) =>
         userRoom(this.env, p.id).membershipChanged(p.id, input.id, true, [{ event: "channel.create", payload: { channel } }]),
       ),
@@ -420,7 +405,8 @@ export class ChannelRoom extends SocketRoom {
     const closing: Promise<void>[] = [];
     for (const [ws, conn] of this.live()) closing.push(this.closeConn(ws, conn, CloseCode.ChannelRemoved, "channel removed"));
     await Promise.all(closing);
-    await Promise.allSettled(
+    await settleAll(
+      "channel.remove announcement failed",
       this.store
         .members()
         .map((m) => userRoom(this.env, m.user_id).membershipChanged(m.user_id, channel.id, false, [{ event: "channel.remove", payload }])),
@@ -516,7 +502,7 @@ export class ChannelRoom extends SocketRoom {
   /** Members who left (or whose channel is gone) stop counting this channel in their total. */
   private async forgetUnread(userIds: number[]): Promise<void> {
     const channelId = this.store.channel()!.id;
-    await Promise.allSettled(userIds.map((uid) => userRoom(this.env, uid).dropUnread(channelId)));
+    await settleAll("unread drop failed", userIds.map((uid) => userRoom(this.env, uid).dropUnread(channelId)));
   }
 
   /** After chat.postmessage: unread pushes for the others, alerts for mentions and the quoted author. */

@@ -2,10 +2,9 @@ import { formatTime } from "../protocol/objects";
 import { type Result, ok } from "../rooms/errors";
 import type { ActionRow } from "../storage/actionStore";
 import type { Access, ChannelPort } from "./port";
-import type * as wire from "../protocol/wire";
-import type { z } from "zod";
+import type { ActionObject, NewActionInput } from "../contracts/channelRoom";
 
-export type ActionObject = z.output<typeof wire.ActionObject>;
+export type { ActionObject, NewActionInput } from "../contracts/channelRoom";
 
 export function actionObject(row: ActionRow, channelId: number): ActionObject {
   return {
@@ -55,13 +54,6 @@ const DUE_ON_END_MS = Date.UTC(10000, 0, 1);
 
 export function dueOnInRange(ms: number): boolean {
   return ms >= 0 && ms < DUE_ON_END_MS;
-}
-
-export interface NewActionInput {
-  action_name: string;
-  action_desc?: string;
-  action_type?: number;
-  due_on?: number;
 }
 
 export function createAction(port: ChannelPort, a: Access, input: NewActionInput): Result<{ action: ActionObject }> {

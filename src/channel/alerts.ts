@@ -1,6 +1,4 @@
-import type { UserObject } from "../protocol/objects";
-import type * as wire from "../protocol/wire";
-import type { z } from "zod";
+export type { AlertInput, AlertObject } from "../contracts/alerts";
 
 /**
  * Who gets an `alert.notification` and what it says (pure). SPEC §4/§6: a mention of a member
@@ -64,15 +62,4 @@ export function alertText(reason: AlertReason, from: string, content: string | o
     case "reaction":
       return `${from} reacted ${emoji ?? ""} to your message: ${s}`;
   }
-}
-
-export type AlertObject = z.output<typeof wire.AlertObject>;
-
-/** What a channel room asks a user room to store and announce. */
-export interface AlertInput {
-  from: UserObject[];
-  message_id: number;
-  alert_text: string;
-  channel_id: number;
-  created_on: number;
 }

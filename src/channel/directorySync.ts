@@ -5,6 +5,9 @@ import type { OutboxStore } from "../storage/outboxStore";
 import type { PendingStore } from "../storage/pendingStore";
 import type { ChannelRow, MemberRow } from "../storage/channelStore";
 import type { Meta } from "../storage/sqlite";
+import type { DirectoryReport } from "../contracts/channelRoom";
+
+export type { DirectoryReport } from "../contracts/channelRoom";
 
 /** Changes applied to D1 per batch (one D1 transaction). */
 const BATCH = 50;
@@ -23,21 +26,6 @@ export interface DirectorySyncDeps {
   disarmIfIdle: () => Promise<void>;
   retryBaseMs: number;
   retryMaxMs: number;
-}
-
-export interface DirectoryReport {
-  channel_id: number;
-  /** the directory agrees with the room */
-  in_sync: boolean;
-  /** changes in the room's outbox not yet applied to D1 */
-  backlog: number;
-  /** members the directory lacks, users it lists who are not members, members with another role */
-  missing: number[];
-  extra: number[];
-  wrong_role: number[];
-  name_differs: boolean;
-  removed_differs: boolean;
-  repaired: boolean;
 }
 
 /** The changes that make the directory's entry equal to the room's state, whatever it held. */

@@ -3,10 +3,9 @@ import { type Result, fail, ok } from "../rooms/errors";
 import type { DomainTimer } from "../rooms/timers";
 import type { LockRow } from "../storage/lockStore";
 import type { Access, ChannelPort } from "./port";
-import type * as wire from "../protocol/wire";
-import type { z } from "zod";
+import type { LockObject } from "../contracts/channelRoom";
 
-export type LockObject = z.output<typeof wire.LockObject>;
+export type { LockObject } from "../contracts/channelRoom";
 
 export function lockObject(row: LockRow, channelId: number): LockObject {
   return {

@@ -8,9 +8,9 @@ import {
 import type { ChannelStore, MessageRow, ReactionRow } from "../storage/channelStore";
 import type * as wire from "../protocol/wire";
 import type { z } from "zod";
+import type { MessageObject } from "../contracts/channelRoom";
 
-/** The seed's message object (schema: src/protocol/wire.ts). `content` is returned verbatim. */
-export type MessageObject = z.output<typeof wire.MessageObject>;
+export type { MessageObject } from "../contracts/channelRoom";
 
 export type ParentMessage = z.output<typeof wire.ParentMessage>;
 

@@ -1,3 +1,4 @@
+import { settleAll } from "../ops/log";
 import { userRoom } from "../rooms/stubs";
 import type { MemberRow, MessageRow } from "../storage/channelStore";
 import { type AlertTarget, alertText, postTargets } from "./alerts";
@@ -29,7 +30,8 @@ export async function deliverAlerts(
   const user = memberUser(from);
   // Posts also raise the target's unread count; reactions do not (docs/push.md, "Preferences").
   const context = { channel_name: port.store.channel()?.channel_name ?? "", counted_as_unread: emoji === undefined };
-  const results = await Promise.allSettled(
+  await settleAll(
+    "alert delivery failed",
     targets.map((t) =>
       userRoom(port.env, t.user_id).addAlert({
         from: [user],
@@ -40,13 +42,6 @@ export async function deliverAlerts(
       }, context),
     ),
   );
-  logFailures("alert delivery failed", results);
-}
-
-function logFailures(msg: string, results: readonly PromiseSettledResult<unknown>[]): void {
-  for (const r of results) {
-    if (r.status === "rejected") console.error(JSON.stringify({ level: "error", msg, err: String(r.reason) }));
-  }
 }
 
 /**
@@ -56,9 +51,8 @@ function logFailures(msg: string, results: readonly PromiseSettledResult<unknown
  */
 export async function redactAlerts(port: ChannelPort, channelId: number, messageId: number): Promise<void> {
   const users = port.msgs.alertTargets(messageId);
-  const results = await Promise.allSettled(users.map((uid) => userRoom(port.env, uid).redactAlerts(channelId, messageId)));
+  const results = await settleAll("alert redaction failed", users.map((uid) => userRoom(port.env, uid).redactAlerts(channelId, messageId)));
   port.msgs.dropAlertTargets(messageId, users.filter((_, i) => results[i]!.status === "fulfilled"));
-  logFailures("alert redaction failed", results);
 }
 
 /** Alerts for a new post: mentioned members and the quoted message's author (never the poster). */

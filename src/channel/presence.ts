@@ -1,3 +1,4 @@
+import { log, settleAll } from "../ops/log";
 import type { Env } from "../env";
 import { type OutFrame, buildEvent } from "../protocol/envelope";
 import type { Clock } from "../rooms/clock";
@@ -6,7 +7,7 @@ import type { Conn } from "../rooms/SocketRoom";
 import { userRoom } from "../rooms/stubs";
 import type { DomainTimer } from "../rooms/timers";
 import type { ChannelStore } from "../storage/channelStore";
-import type { PresenceState } from "../user/presence";
+import type { PresenceState } from "../contracts/presence";
 import { memberUser } from "./membership";
 
 export interface ChannelPresenceHost {
@@ -18,10 +19,6 @@ export interface ChannelPresenceHost {
   live(fresh?: boolean): Iterable<[WebSocket, Conn]>;
   broadcast(frame: OutFrame): number;
   armAt(at: number): Promise<void>;
-}
-
-function logFailure(msg: string, err: unknown): void {
-  console.error(JSON.stringify({ level: "error", msg, err: String(err) }));
 }
 
 /**
@@ -95,7 +92,7 @@ export class ChannelPresence {
     try {
       this.apply(uid, await userRoom(this.h.env, uid).connectionOpened(uid, leaseId, key));
     } catch (err) {
-      logFailure("presence connect failed", err);
+      log("error", "presence connect failed", { user_id: uid, err: String(err) });
     }
   }
 
@@ -114,7 +111,7 @@ export class ChannelPresence {
     try {
       this.apply(uid, await userRoom(this.h.env, uid).connectionClosed(uid, leaseId));
     } catch (err) {
-      logFailure("presence disconnect failed", err);
+      log("error", "presence disconnect failed", { user_id: uid, err: String(err) });
     }
   }
 
@@ -137,7 +134,8 @@ export class ChannelPresence {
         const users = new Set([...this.h.store.leaseHolders(), ...live.keys()]);
         this.h.store.setLeaseRenewAt(live.size > 0 ? now + this.h.renewEveryMs : 0);
         if (key === null) return;
-        const results = await Promise.allSettled(
+        await settleAll(
+          "lease renewal failed",
           [...users].map(async (uid) => {
             const ids = live.get(uid);
             let leaseId = this.leaseId(uid);
@@ -150,7 +148,6 @@ export class ChannelPresence {
             this.apply(uid, await userRoom(this.h.env, uid).renewLeases(uid, key, lease));
           }),
         );
-        for (const r of results) if (r.status === "rejected") logFailure("lease renewal failed", r.reason);
       },
     };
   }
@@ -183,9 +180,9 @@ export class ChannelPresence {
 
   /** Reads the users' current global presence and applies it. */
   async sync(userIds: readonly number[], announce: boolean): Promise<void> {
-    const results = await Promise.allSettled(
+    await settleAll(
+      "presence sync failed",
       userIds.map(async (uid) => this.apply(uid, await userRoom(this.h.env, uid).presenceState(uid), announce)),
     );
-    for (const r of results) if (r.status === "rejected") logFailure("presence sync failed", r.reason);
   }
 }

@@ -1,3 +1,4 @@
+import { settleAll } from "../ops/log";
 import { buildEvent } from "../protocol/envelope";
 import { type Result, fail, ok } from "../rooms/errors";
 import { userRoom } from "../rooms/stubs";
@@ -7,7 +8,7 @@ import { messageObjects } from "./messages";
 import type { ChannelPort } from "./port";
 import { unreadFromGroups } from "./reads";
 import { snippet } from "./alerts";
-import type { UnreadHint } from "../push/notification";
+import type { UnreadHint } from "../contracts/push";
 
 /**
  * Read receipts and unread state (SPEC §4, §6), on the room's `pending` table and one alarm:
@@ -61,7 +62,8 @@ export class UnreadPusher {
     if (!channel || channel.removed || userIds.length === 0) return;
     const byCursor = new Map<number, AuthorGroup[]>();
     const hint = latestHint(p, channel.channel_name);
-    const results = await Promise.allSettled(
+    await settleAll(
+      "unread push failed",
       userIds.map(async (uid) => {
         const cursor = p.msgs.cursor(uid);
         if (cursor === null) return; // no longer a member
@@ -73,9 +75,6 @@ export class UnreadPusher {
         if (payload) p.broadcast(buildEvent("chat.unreadCountUpdate", payload, p.now()), { only: uid });
       }),
     );
-    for (const r of results) {
-      if (r.status === "rejected") console.error(JSON.stringify({ level: "error", msg: "unread push failed", err: String(r.reason) }));
-    }
   }
 }
 

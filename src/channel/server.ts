@@ -1,6 +1,8 @@
 import { BOT_SERVER_POST, BOT_USER, MESSAGE_TYPE_BOT, ROLE_OWNER } from "../protocol/objects";
 import type { MemberRow } from "../storage/channelStore";
 
+export type { ServerLogPage } from "../contracts/channelRoom";
+
 /**
  * Who a server API key acts as inside a channel: the bot user, with an owner's rights (so it may
  * delete any message), never stored as a member.
@@ -29,10 +31,3 @@ export function serverBotMessage(botName: string, text: string, now: number) {
   };
 }
 
-export interface ServerLogPage {
-  channel_id: number;
-  /** the exact frames of the log (JSON text: RPC carries them without re-typing) */
-  frames: string[];
-  last_seq: number;
-  has_more: boolean;
-}

@@ -1,4 +1,4 @@
-import { PushSettingsObject, PushSubscriptionObject } from "../push/schemas";
+import { PushSettingsObject, PushSubscriptionObject } from "../http/pushSchemas";
 import { z } from "zod";
 import { DEFAULTS } from "../config";
 import { ErrorEnvelope, type RouteSpec, Settings, routes } from "../http/catalog";

@@ -2,9 +2,9 @@ import { z } from "zod";
 import { ActionObject, AlertObject, ChannelObject, LockObject, MemberObject, MessageObject, SessionObject, UserObject } from "../protocol/wire";
 import * as P from "./schemas";
 import { KeyObject, type Scope } from "../server/keys";
-import * as S from "../server/schemas";
+import * as S from "./serverSchemas";
 import { EndpointObject } from "../webhooks/endpoints";
-import * as W from "../push/schemas";
+import * as W from "./pushSchemas";
 
 /**
  * Every HTTP route with its parameter schema (the same object the handler validates with) and its

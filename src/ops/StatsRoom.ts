@@ -1,44 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { migrate } from "../storage/sqlite";
+import type { RoomReport, RoomRow, ShardSummary, StatsRoomRpc } from "../contracts/stats";
 
-/**
- * One shard of the operator statistics behind system.info (docs/operations.md "system.info").
- * Every room reports to the one shard its label hashes to (src/ops/stats.ts), from the alarm it
- * runs anyway. A report costs the same whatever the number of rooms: it replaces the room's row
- * and moves running totals by the difference, and prunes at most a few rows that fell silent.
- * A summary reads the totals, not the rows.
- */
-export interface RoomReport {
-  room: string;
-  connections: number;
-  /** the room's own running totals (what `rooms=1` shows) */
-  messages_in: number;
-  messages_out: number;
-  /** frames since the room's previous report (what the shard's totals and rates add up) */
-  in_delta: number;
-  out_delta: number;
-  alarm_at: number | null;
-  at: number;
-}
-
-export type RoomRow = Omit<RoomReport, "in_delta" | "out_delta">;
-
-export interface ShardSummary {
-  live_connections: number;
-  rooms_with_connections: number;
-  rooms_known: number;
-  messages_in: number;
-  messages_out: number;
-  messages_in_per_sec: number;
-  messages_out_per_sec: number;
-  alarms_pending: number;
-  /** reports this shard took (the load it carries) */
-  reports: number;
-  /** oldest report still counted, or null with no rooms */
-  oldest_report_at: number | null;
-  rooms?: RoomRow[];
-}
+export type { RoomReport, RoomRow, ShardSummary } from "../contracts/stats";
 
 const SCHEMA = [
   `CREATE TABLE rooms (
@@ -74,7 +39,14 @@ const PRUNE_PER_REPORT = 4;
 
 type Row = Omit<RoomRow, "room">;
 
-export class StatsRoom extends DurableObject<Env> {
+/**
+ * One shard of the operator statistics behind system.info (docs/operations.md "system.info").
+ * Every room reports to the one shard its label hashes to (src/ops/stats.ts), from the alarm it
+ * runs anyway. A report costs the same whatever the number of rooms: it replaces the room's row
+ * and moves running totals by the difference, and prunes at most a few rows that fell silent.
+ * A summary reads the totals, not the rows.
+ */
+export class StatsRoom extends DurableObject<Env> implements StatsRoomRpc {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     migrate(ctx.storage, SCHEMA);

@@ -46,3 +46,19 @@ export function log(level: Level, msg: string, fields: LogFields = {}): void {
   else if (level === "warn") console.warn(line);
   else console.log(line);
 }
+
+/**
+ * Waits for every call of a fan-out and logs each one that failed under `msg` (with `fields`):
+ * one failed room never stops the others, and every failure leaves one redacted line. Answers the
+ * outcomes in the order of `calls`.
+ */
+export async function settleAll<T>(
+  msg: string,
+  calls: readonly T[],
+  fields: LogFields = {},
+  level: Level = "error",
+): Promise<PromiseSettledResult<Awaited<T>>[]> {
+  const results = await Promise.allSettled(calls);
+  for (const r of results) if (r.status === "rejected") log(level, msg, { ...fields, err: String(r.reason) });
+  return results;
+}

@@ -7,17 +7,8 @@ import { VapidError, vapidKeys } from "./keys";
 import { vapidAuthorization } from "./vapid";
 
 /** One queue message: one notification for one device. `payload` is the plaintext JSON. */
-export interface PushTask {
-  user_id: number;
-  subscription_id: number;
-  endpoint: string;
-  p256dh: string;
-  auth: string;
-  payload: string;
-  /** RFC 8030 §5.4: a newer push of the same topic replaces one the service still holds */
-  topic: string;
-  urgency: "normal" | "high";
-}
+export type { PushTask } from "../contracts/push";
+import type { PushTask } from "../contracts/push";
 
 /** The push queue's name ends so (the webhook queues' do not). */
 export const PUSH_QUEUE_SUFFIX = "-push";

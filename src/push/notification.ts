@@ -1,11 +1,8 @@
 import type { PendingPushRow } from "../storage/pushStore";
 
-/**
- * What a user is pushed about (docs/push.md, "Preferences"): `alerts` (the default): mentions,
- * reactions and quotes; `all`: every message too; `none`: nothing. A muted channel pushes nothing.
- */
-export const PUSH_MODES = ["alerts", "all", "none"] as const;
-export type PushMode = (typeof PUSH_MODES)[number];
+import { PUSH_MODES, type PushMode, type UnreadHint } from "../contracts/push";
+
+export { PUSH_MODES, type PushMode, type UnreadHint };
 export const DEFAULT_PUSH_MODE: PushMode = "alerts";
 
 export type PushKind = "alert" | "message";
@@ -13,19 +10,6 @@ export type PushKind = "alert" | "message";
 export function wantsPush(mode: PushMode, kind: PushKind, muted: boolean): boolean {
   if (muted || mode === "none") return false;
   return kind === "alert" || mode === "all";
-}
-
-/**
- * What a channel room knows about its newest message when it tells a member's user room about new
- * unread messages: enough to word a notification without the user room asking back.
- */
-export interface UnreadHint {
-  channel_name: string;
-  message_id: number;
-  /** the author (a bot: its bot user id) */
-  user_id: number;
-  display_name: string;
-  snippet: string;
 }
 
 /** The decrypted payload a service worker receives. */

@@ -1,16 +1,9 @@
 import { checkTarget } from "../webhooks/targets";
 import { fromBase64Url } from "./base64url";
 
-/**
- * A browser's `PushSubscription` (the JSON of `pushManager.subscribe()`): the push service's
- * endpoint and the keys the payload is encrypted to (RFC 8291 §2): `p256dh`, the user agent's
- * P-256 public key, and `auth`, a 16-byte secret.
- */
-export interface SubscriptionInput {
-  endpoint: string;
-  p256dh: string;
-  auth: string;
-}
+import type { SubscriptionInput } from "../contracts/push";
+
+export type { SubscriptionInput };
 
 export type SubscriptionCheck = { ok: true; endpoint: string } | { ok: false; field: "endpoint" | "p256dh" | "auth"; reason: string };
 

@@ -1,29 +1,9 @@
+import { type Failure, fail } from "../contracts/result";
+
+export { type Failure, type Result, fail, ok } from "../contracts/result";
+
 /** A command that cannot be carried out: answered with an error reply, the socket stays open. */
 export class CommandError extends Error {}
-
-/**
- * Outcome of a room operation called over RPC from the worker. Failures are values (not thrown
- * errors) so status, code and field messages cross the RPC boundary intact.
- */
-export interface Failure {
-  ok: false;
-  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 426 | 429 | 500;
-  code: string;
-  error: string;
-  fields?: Record<string, string>;
-  /** seconds, for a 429 (sent as `Retry-After`) */
-  retryAfter?: number;
-}
-
-export type Result<T> = { ok: true; value: T } | Failure;
-
-export function ok<T>(value: T): Result<T> {
-  return { ok: true, value };
-}
-
-export function fail(status: Failure["status"], code: string, error: string, fields?: Record<string, string>): Failure {
-  return fields ? { ok: false, status, code, error, fields } : { ok: false, status, code, error };
-}
 
 export const notMember = (): Failure => fail(403, "not_a_member", "you are not a member of this channel");
 export const noChannel = (): Failure => fail(404, "channel_not_found", "no such channel");

@@ -3,7 +3,7 @@ import type { Env } from "../env";
 import { CloseCode } from "../protocol/closeCodes";
 import { CHANNEL_COMMANDS, type Command } from "../protocol/commands";
 import { buildEvent } from "../protocol/envelope";
-import { log } from "../ops/log";
+import { settleAll } from "../ops/log";
 import { CommandError, noChannel } from "../rooms/errors";
 import { missingRoom } from "../rooms/existence";
 import type { Session } from "../rooms/session";
@@ -13,8 +13,8 @@ import { Directory } from "../storage/directory";
 import { UserChannelStore } from "../storage/userChannelStore";
 import { USER_SCHEMA } from "../storage/userStore";
 import { type PresenceState, SELF_ROOM, UserPresence, leaseTiming } from "./presence";
-import type { AlertInput, AlertObject } from "../channel/alerts";
-import { type UnreadPayload, type UnreadState, sameUnread, unreadPayload } from "../channel/reads";
+import type { AlertInput, AlertObject } from "../contracts/alerts";
+import { type UnreadPayload, type UnreadState, sameUnread, unreadPayload } from "../contracts/unread";
 import { type Result, fail, ok } from "../rooms/errors";
 import { AlertStore } from "../storage/alertStore";
 import { UnreadStore } from "../storage/unreadStore";
@@ -23,23 +23,19 @@ import { QuotaStore } from "../storage/quotaStore";
 import { type QuotaCounts, type QuotaVerdict, Quotas } from "./quotas";
 import { WebhookOutbox } from "../webhooks/outbox";
 import { PushNotifier } from "../push/notifier";
-import type { PushMode, UnreadHint } from "../push/notification";
-import type { SubscriptionInput } from "../push/subscription";
+import type { AlertContext, PushMode, PushSettingsView, PushSubscriptionView, SubscriptionInput, UnreadHint } from "../contracts/push";
 import type { SubscriptionRow } from "../storage/pushStore";
 import { unixSeconds } from "../protocol/objects";
+import type { StreamEvent, UserRoomRpc } from "../contracts/userRoom";
 
-/** An event for the user's stream (no seq: SPEC §6). */
-export interface StreamEvent {
-  event: string;
-  payload: object;
-}
+export type { StreamEvent } from "../contracts/userRoom";
 
 /**
  * One user's own stream: events about the user rather than one channel (channels created or
  * removed for them, alerts, unread totals). Channel commands sent here are forwarded to the
  * channel's room, so a client can keep a single socket.
  */
-export class UserRoom extends SocketRoom {
+export class UserRoom extends SocketRoom implements UserRoomRpc {
   private readonly presence: UserPresence;
   private readonly channels: UserChannelStore;
   /** Web Push for this user while they are offline (docs/push.md). */
@@ -152,10 +148,9 @@ export class UserRoom extends SocketRoom {
   override async sessionsEnded(userId: number, sids: number[]): Promise<number> {
     this.bind(userId);
     let closed = await super.sessionsEnded(userId, sids);
-    const results = await Promise.allSettled((await this.channelIds()).map((id) => channelRoom(this.env, id).sessionsEnded(userId, sids)));
-    for (const r of results) {
+    const calls = (await this.channelIds()).map((id) => channelRoom(this.env, id).sessionsEnded(userId, sids));
+    for (const r of await settleAll("session close in a channel failed", calls, { user_id: userId }, "warn")) {
       if (r.status === "fulfilled") closed += r.value;
-      else log("warn", "session close in a channel failed", { user_id: userId, err: String(r.reason) });
     }
     return closed;
   }
@@ -205,7 +200,7 @@ export class UserRoom extends SocketRoom {
   /** Stores an alert and sends `alert.notification` (payload: the alert object) on this stream. */
   private readonly webhooks = new WebhookOutbox(this.env);
 
-  async addAlert(input: AlertInput, context?: { channel_name: string; counted_as_unread: boolean }): Promise<AlertObject> {
+  async addAlert(input: AlertInput, context?: AlertContext): Promise<AlertObject> {
     const row = new AlertStore(this.ctx.storage.sql).insert(input);
     const alert = alertObject(row);
     const frame = buildEvent("alert.notification", alert, this.clock.now());
@@ -358,17 +353,6 @@ export class UserRoom extends SocketRoom {
   async pendingPushes(): Promise<number> {
     return this.push.store.pending().length;
   }
-}
-
-export interface PushSubscriptionView {
-  subscription_id: number;
-  endpoint: string;
-  created_on_ts: number;
-}
-
-export interface PushSettingsView {
-  mode: PushMode;
-  muted_channel_ids: number[];
 }
 
 function subscriptionView(row: SubscriptionRow): PushSubscriptionView {

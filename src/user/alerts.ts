@@ -1,4 +1,4 @@
-import type { AlertObject } from "../channel/alerts";
+import type { AlertObject } from "../contracts/alerts";
 import type { UserObject } from "../protocol/objects";
 import { unixSeconds } from "../protocol/objects";
 import type { AlertRow } from "../storage/alertStore";

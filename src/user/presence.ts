@@ -4,28 +4,13 @@ import { channelRoom } from "../rooms/stubs";
 import type { DomainTimer } from "../rooms/timers";
 import { LeaseStore } from "../storage/leaseStore";
 import type { Meta } from "../storage/sqlite";
+import { log, settleAll } from "../ops/log";
+import { type PresenceState, leaseTiming } from "../contracts/presence";
 
-/**
- * A user's global presence. `v` grows by one at every transition, so a channel room that hears
- * about two transitions out of order keeps the newer one; `at` is when it happened.
- */
-export interface PresenceState {
-  online: boolean;
-  v: number;
-  at: number;
-}
+export { type PresenceState, leaseTiming };
 
 /** Lease holder name of the user stream's own connections. */
 export const SELF_ROOM = "self";
-
-/**
- * Liveness timing derived from the ping interval (SPEC §3): rooms renew every interval, a lease
- * lives two intervals, so a connection whose room stops reporting is dropped within two intervals
- * of the last renewal while one late renewal (up to a full interval) never flaps presence.
- */
-export function leaseTiming(pingIntervalMs: number): { renewEveryMs: number; ttlMs: number } {
-  return { renewEveryMs: pingIntervalMs, ttlMs: 2 * pingIntervalMs };
-}
 
 export interface UserPresenceHost {
   sql: SqlStorage;
@@ -134,18 +119,13 @@ export class UserPresence {
     if (userId === undefined) return;
     try {
       const ids = await this.h.channelIds();
-      const results = await Promise.allSettled(
-        ids
-          .filter((id) => `channel:${id}` !== caller)
-          .map((id) => channelRoom(this.h.env, id).presenceChanged(userId, s.online, s.v, s.at)),
+      await settleAll(
+        "presence fan-out failed",
+        ids.filter((id) => `channel:${id}` !== caller).map((id) => channelRoom(this.h.env, id).presenceChanged(userId, s.online, s.v, s.at)),
+        { user_id: userId },
       );
-      for (const r of results) {
-        if (r.status === "rejected") {
-          console.error(JSON.stringify({ level: "error", msg: "presence fan-out failed", userId, err: String(r.reason) }));
-        }
-      }
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "presence fan-out failed", userId, err: String(err) }));
+      log("error", "presence fan-out failed", { user_id: userId, err: String(err) });
     }
   }
 }

@@ -1,5 +1,8 @@
 import type { Config } from "../config";
 import type { Bucket, QuotaStore } from "../storage/quotaStore";
+import type { QuotaCounts, QuotaKind, QuotaVerdict } from "../contracts/quota";
+
+export { QUOTA_KINDS, type QuotaCounts, type QuotaKind, type QuotaVerdict } from "../contracts/quota";
 
 /**
  * A user's hourly quotas (docs/security.md "Quotas"). Each is a bucket that holds at most its
@@ -8,10 +11,6 @@ import type { Bucket, QuotaStore } from "../storage/quotaStore";
  * object per user serializes that user's requests, so a check and its spend are one synchronous
  * step and concurrent requests can never both take the last unit.
  */
-export const QUOTA_KINDS = ["channels", "users_added", "failed_lookups"] as const;
-export type QuotaKind = (typeof QUOTA_KINDS)[number];
-export type QuotaCounts = Partial<Record<QuotaKind, number>>;
-export type QuotaVerdict = { ok: true } | { ok: false; kind: QuotaKind; retryAfter: number };
 
 const HOUR_MS = 3_600_000;
 

@@ -3,13 +3,9 @@ import { type Config, loadConfig } from "../config";
 import { log } from "../ops/log";
 import { type DeliveryTarget, EndpointStore } from "./endpoints";
 import { signedHeaders } from "./signature";
+import type { WebhookTask } from "../contracts/webhooks";
 
-/** One queue message: one event for one endpoint. `body` is the delivery's exact JSON text. */
-export interface WebhookTask {
-  endpoint: number;
-  id: string;
-  body: string;
-}
+export type { WebhookTask } from "../contracts/webhooks";
 
 /** The dead-letter queue's name ends so; its consumer only counts what reached it. */
 export const DEAD_LETTER_SUFFIX = "-dlq";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/http/app";
+import { createApp } from "../../src/app";
 import { routes } from "../../src/http/catalog";
 import { commandSchemas } from "../../src/protocol/commands";
 import { eventPayloads } from "../../src/protocol/wire";

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, evictDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEV_JWT_SECRET, keyId } from "../../src/auth/tokens";
-import { createApp } from "../../src/http/app";
+import { createApp } from "../../src/app";
 import { accessToken, claimsOf, rtmToken } from "../helpers/requests";
 import { sessionOf } from "../helpers/tokens";
 import type { TestSocket } from "../helpers/socket";

@@ -1,3 +1,4 @@
+import { settleAll } from "../../ops/log";
 import { Hono } from "hono";
 import { channelRoom } from "../../rooms/stubs";
 import { Directory, profileOf } from "../../storage/directory";
@@ -23,12 +24,7 @@ export function profileRoutes() {
     if (!record) throw new ApiError(404, "user_not_found", "no such user");
     const profile = profileOf(record);
     const channelIds = await dir.channelIdsOf(profile.id);
-    const results = await Promise.allSettled(channelIds.map((id) => channelRoom(c.env, id).profileChanged(profile)));
-    for (const r of results) {
-      if (r.status === "rejected") {
-        console.error(JSON.stringify({ level: "error", msg: "profile fan-out failed", userId: profile.id, err: String(r.reason) }));
-      }
-    }
+    await settleAll("profile fan-out failed", channelIds.map((id) => channelRoom(c.env, id).profileChanged(profile)), { user_id: profile.id });
     return success(c, { user: await presentUser(c.env, profile) });
   });
 

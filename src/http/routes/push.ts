@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { loadConfig } from "../../config";
 import { VapidError, vapidKeys } from "../../push/keys";
-import * as S from "../../push/schemas";
+import * as S from "../pushSchemas";
 import { checkSubscription } from "../../push/subscription";
 import { userRoom } from "../../rooms/stubs";
 import { requireUser } from "../auth";

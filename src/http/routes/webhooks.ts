@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { loadConfig } from "../../config";
 import { frameFromText } from "../../protocol/envelope";
 import { channelRoom } from "../../rooms/stubs";
-import * as S from "../../server/schemas";
+import * as S from "../serverSchemas";
 import { EndpointStore } from "../../webhooks/endpoints";
 import { enqueue, forgetSubscriptions, tasksFor } from "../../webhooks/outbox";
 import { newSigningSecret } from "../../webhooks/signature";

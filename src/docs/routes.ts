@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import { asyncApiDocument } from "../../docs/asyncapi";
-import { openApiDocument } from "../../docs/openapi";
-import { VERSION } from "../../version";
-import type { AppEnv } from "../context";
+import { asyncApiDocument } from "./asyncapi";
+import { openApiDocument } from "./openapi";
+import { VERSION } from "../version";
+import type { AppEnv } from "../http/context";
 
 /** The machine-readable contract, generated from the code's schemas. */
 export function docRoutes() {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Id } from "../protocol/ids";
-import { Flag } from "../http/schemas";
-import { PUSH_MODES } from "./notification";
+import { Flag } from "./schemas";
+import { PUSH_MODES } from "../contracts/push";
 
 /** Parameters and objects of the push routes (docs/push.md). */
 

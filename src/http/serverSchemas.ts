@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { ID_PATTERN, Id } from "../protocol/ids";
 import { WEBHOOK_EVENTS } from "../webhooks/events";
-import { list } from "../http/schemas";
-import { SCOPES } from "./keys";
+import { list } from "./schemas";
+import { SCOPES } from "../server/keys";
 
 /** Parameters of the server API and webhook routes (docs/server-api.md, docs/webhooks.md). */
 

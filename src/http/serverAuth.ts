@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import { loadConfig } from "../config";
-import type { AppEnv } from "../http/context";
-import { ApiError } from "../http/errors";
-import { KEY_PATTERN, type KeyObject, KeyStore, type Scope, hashSecret } from "./keys";
+import type { AppEnv } from "./context";
+import { ApiError } from "./errors";
+import { KEY_PATTERN, type KeyObject, KeyStore, type Scope, hashSecret } from "../server/keys";
 
 /**
  * Verified keys, per isolate, for SERVER_KEY_CACHE_MS: a revocation takes effect here at once and

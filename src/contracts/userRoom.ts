@@ -1,0 +1,50 @@
+import type { AlertInput, AlertObject } from "./alerts";
+import type { PresenceState } from "./presence";
+import type { AlertContext, PushMode, PushSettingsView, PushSubscriptionView, SubscriptionInput, UnreadHint } from "./push";
+import type { QuotaCounts, QuotaVerdict } from "./quota";
+import type { Result } from "./result";
+import type { SocketRoomRpc } from "./socketRoom";
+import type { UnreadPayload, UnreadState } from "./unread";
+
+/** An event for the user's stream (no seq: docs/protocol.md, "Events and recipients"). */
+export interface StreamEvent {
+  event: string;
+  payload: object;
+}
+
+/**
+ * A user's room as the worker and the channel rooms call it (src/user/UserRoom.ts). Methods that
+ * take `userId` take the room's own user: the first call tells a new room who it belongs to.
+ */
+export interface UserRoomRpc extends SocketRoomRpc {
+  // membership, from the worker and the channel rooms
+  created(userId: number): Promise<void>;
+  membershipChanged(userId: number, channelId: number, member: boolean, events: readonly StreamEvent[]): Promise<void>;
+  accountDeleted(userId: number): Promise<void>;
+  // global presence: leases of the user's connections in every room
+  connectionOpened(userId: number, connId: string, room: string): Promise<PresenceState>;
+  connectionClosed(userId: number, connId: string): Promise<PresenceState>;
+  renewLeases(userId: number, room: string, connIds: string[]): Promise<PresenceState>;
+  presenceState(userId: number): Promise<PresenceState>;
+  // alerts and unread totals
+  addAlert(input: AlertInput, context?: AlertContext): Promise<AlertObject>;
+  alerts(): Promise<AlertObject[]>;
+  redactAlerts(channelId: number, messageId: number): Promise<number>;
+  ackAlert(alertId: number): Promise<Result<null>>;
+  setUnread(channelId: number, state: UnreadState, hint?: UnreadHint): Promise<UnreadPayload | null>;
+  dropUnread(channelId: number): Promise<number>;
+  totalUnread(): Promise<number>;
+  // hourly quotas
+  reserveQuota(userId: number, spend: QuotaCounts, headroom: QuotaCounts): Promise<QuotaVerdict>;
+  chargeFailedLookups(userId: number, n: number, refund: QuotaCounts): Promise<QuotaVerdict>;
+  // Web Push (docs/push.md)
+  pushSubscribe(userId: number, sub: SubscriptionInput): Promise<Result<PushSubscriptionView>>;
+  pushSubscriptions(userId: number): Promise<PushSubscriptionView[]>;
+  pushUnsubscribe(userId: number, ref: { subscription_id?: number; endpoint?: string }): Promise<Result<null>>;
+  /** the push service answered 404/410: drop the subscription (false: already gone or replaced) */
+  pushSubscriptionGone(subscriptionId: number, endpoint: string): Promise<boolean>;
+  pushSettings(userId: number): Promise<PushSettingsView>;
+  setPushSettings(userId: number, p: { mode?: PushMode; channel_id?: number; muted?: boolean }): Promise<Result<PushSettingsView>>;
+  /** pushes gathered and not yet sent (tests) */
+  pendingPushes(): Promise<number>;
+}
