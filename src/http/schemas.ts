@@ -215,15 +215,24 @@ export const ChatReact = z.object({ channel_id: Id, message_id: Id, emoji_value:
 
 export const AlertAck = z.object({ alert_id: Id });
 
-/** The string forms `due_on` takes (see parseDueOn); the first leaves out Feb 29, which a pattern cannot tell. */
+/** The last second `due_on` accepts (9999-12-31 23:59:59 UTC): the wire's "YYYY-MM-DD HH:MM:SS" shows no later year. */
+const DUE_ON_MAX_SECONDS = 253402300799;
+const DUE_ON_RANGE = "must be in the years 1970 to 9999 (UTC)";
+/** Years 1970 to 9999 as written, for the patterns below. */
+const YEAR = "(?:19[7-9]\\d|[2-9]\\d{3})";
+
+/**
+ * The string forms `due_on` takes (see parseDueOn), each limited to the years 1970 to 9999. The
+ * first leaves out Feb 29, which a pattern cannot tell; an ISO time's zone can still move it out
+ * of the range (1970-01-01T00:30:00+01:00 is 1969), which the description says.
+ */
 const DUE_ON_FORMS = [
   {
     description: "YYYY-MM-DD HH:MM:SS, UTC",
-    pattern:
-      "^\\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)[ T](?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d$",
+    pattern: `^${YEAR}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)[ T](?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d$`,
   },
-  { description: "ISO 8601 with a zone", format: "date-time" },
-  { description: "unix seconds as digits", pattern: "^\\d{1,12}$" },
+  { description: "ISO 8601 with a zone; the instant it names must be in the years 1970 to 9999 (UTC)", format: "date-time", pattern: `^${YEAR}-` },
+  { description: "unix seconds as digits", pattern: `^(?:0|${digitsUpTo(DUE_ON_MAX_SECONDS).replace(/^\^|\$$/g, "")})$` },
 ];
 
 export const ActionCreate = z.object({
@@ -232,7 +241,11 @@ export const ActionCreate = z.object({
   action_desc: z.string().max(4096, "must be at most 4096 characters").optional(),
   action_type: intParam(1, 1000).optional(),
   due_on: z
-    .union([z.number().int().min(0).describe("unix seconds"), z.string().meta({ anyOf: DUE_ON_FORMS })])
+    .union([
+      // The range is checked below, so every format out of it gets the same message.
+      z.number().meta({ type: "integer", minimum: 0, maximum: DUE_ON_MAX_SECONDS, description: "unix seconds" }),
+      z.string().meta({ anyOf: DUE_ON_FORMS }),
+    ])
     .transform((v, ctx) => {
       const ms = parseDueOn(v);
       if (ms === null) {
@@ -240,11 +253,12 @@ export const ActionCreate = z.object({
         return z.NEVER;
       }
       if (!dueOnInRange(ms)) {
-        ctx.addIssue({ code: "custom", message: "must be in the years 1970 to 9999 (UTC)" });
+        ctx.addIssue({ code: "custom", message: DUE_ON_RANGE });
         return z.NEVER;
       }
       return ms;
     })
+    .meta({ description: `a time in the years 1970 to 9999 (UTC); outside them 422 "${DUE_ON_RANGE}"` })
     .optional(),
 });
 
