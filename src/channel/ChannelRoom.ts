@@ -578,6 +578,7 @@ export class ChannelRoom extends SocketRoom {
   // --- server API: a backend acting with a key's scopes, not as a member (docs/server-api.md) ------
 
   private serverAccess(): Access | Failure {
+    if (this.vacated) return noChannel();
     const channel = this.store.channel();
     if (!channel || channel.removed) return noChannel();
     return { channel, member: SERVER_MEMBER };
