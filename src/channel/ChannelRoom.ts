@@ -654,7 +654,7 @@ export class ChannelRoom extends SocketRoom {
     const a = this.serverAccess();
     if ("ok" in a) return a;
     const seq = this.events.watermark();
-    if (after > seq) return fail(422, "invalid_params", `since_seq: the channel is at seq ${seq}`, { since_seq: `the channel is at seq ${seq}` });
+    if (after > seq) return fail(422, "unknown_seq", `since_seq: the channel is at seq ${seq}`, { since_seq: `the channel is at seq ${seq}` });
     const upTo = Math.min(seq, after + limit);
     const texts = this.store.eventsBetween(after, upTo);
     if (texts === null) {

@@ -12,32 +12,42 @@ function itemSchema(item: z.ZodType) {
 }
 
 /**
- * A list param: a JSON array, or a comma-separated string (form and query bodies). `itemPattern`,
- * the item's anchored pattern, lets the document state the string form too.
+ * A list param: a JSON array, or a comma-separated string (form and query bodies), of `min` to
+ * `max` items. `itemPattern`, the item's anchored pattern (an enum's values when not given), lets
+ * the document state the string form too. `message` replaces the count's default messages.
  */
-export function list<T extends z.ZodType>(item: T, max = 500, itemPattern?: string) {
-  const one = itemPattern?.replace(/^\^/, "").replace(/\$$/, "");
+export function list<T extends z.ZodType>(item: T, max = 500, itemPattern?: string, { min = 0, message }: { min?: number; message?: string } = {}) {
+  const pattern = itemPattern ?? (item instanceof z.ZodEnum ? `^(?:${item.options.map((o) => String(o).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$` : undefined);
+  const one = pattern?.replace(/^\^/, "").replace(/\$$/, "");
+  // The count is bounded in the string form too: at most `max` items, at least `min`.
+  const items = one ? `${one}(?:\\s*,\\s*${one}){${Math.max(min - 1, 0)},${max - 1}}` : undefined;
   return z
-    .preprocess((v) => {
-      if (typeof v !== "string") return v;
-      const t = v.trim();
-      if (t.startsWith("[")) {
-        try {
-          return JSON.parse(t);
-        } catch {
-          return v;
+    .preprocess(
+      (v) => {
+        if (typeof v !== "string") return v;
+        const t = v.trim();
+        if (t.startsWith("[")) {
+          try {
+            return JSON.parse(t);
+          } catch {
+            return v;
+          }
         }
-      }
-      return t === "" ? [] : t.split(",").map((s) => s.trim());
-    }, z.array(item).max(max))
+        return t === "" ? [] : t.split(",").map((s) => s.trim());
+      },
+      z
+        .array(item)
+        .min(min, message ?? `must name at least ${min}`)
+        .max(max, message ?? `must name at most ${max}`),
+    )
     .meta({
       type: ["array", "string"],
       anyOf: [
-        { type: "array", items: itemSchema(item), maxItems: max },
+        { type: "array", items: itemSchema(item), ...(min > 0 ? { minItems: min } : {}), maxItems: max },
         {
           type: "string",
           description: "comma-separated",
-          ...(one ? { pattern: `^\\s*(?:${one}(?:\\s*,\\s*${one})*)?\\s*$` } : {}),
+          ...(items ? { pattern: min > 0 ? `^\\s*${items}\\s*$` : `^\\s*(?:${items})?\\s*$` } : min > 0 ? { pattern: "\\S" } : {}),
         },
       ],
     });
@@ -53,15 +63,15 @@ export const Flag = z.union([
 ]);
 
 /** The address part the server accepts, for the document; the pipe below is what checks it. */
-const EMAIL_PATTERN = "^(?:[A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\\.)+[A-Za-z]{2,}$";
-const Email = z
+export const EMAIL_PATTERN = "^(?:[A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\\.)+[A-Za-z]{2,}$";
+export const Email = z
   .string()
   .trim()
   .max(254)
   .meta({ format: "email", pattern: EMAIL_PATTERN })
   .pipe(z.email({ error: "must be a valid email address" }));
 /** Trimmed, so a name of spaces alone is empty: the document says so with a pattern. */
-const Name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters").meta({ pattern: "\\S" });
+export const Name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters").meta({ pattern: "\\S" });
 
 /**
  * The decimal numerals from 1 to `max` as an anchored regex (1–200:
@@ -88,7 +98,7 @@ export function digitsUpTo(max: number): string {
  * bodies). The range is checked after parsing so the error names it. With `maxIsVar` the route
  * checks the maximum against a wrangler var and `max` is that var's default, stated in the document only.
  */
-function intParam(min: number, max: number, maxIsVar = false) {
+export function intParam(min: number, max: number, maxIsVar = false) {
   const msg = `must be between ${min} and ${max}`;
   const range = z.number().int().min(min, maxIsVar ? `must be at least ${min}` : msg);
   return z
@@ -153,7 +163,7 @@ export const ChannelHistory = z
   .meta({ not: { properties: { before_id: true, after_id: true }, required: ["before_id", "after_id"] } });
 
 /** Message text: the byte limit is a var the route checks (413); the document states the default. */
-const Text = z
+export const Text = z
   .string()
   .min(1, "must not be empty")
   .meta({ maxLength: DEFAULTS.textLimitBytes, description: `at most ${DEFAULTS.textLimitBytes} bytes of UTF-8 (413 beyond)` });
@@ -201,7 +211,7 @@ export const SettingsSet = z.object({ invites_from: InvitesFrom });
 export const SystemInfo = z.object({ rooms: Flag.optional() });
 
 export const SystemDirectory = z.object({
-  channel_ids: list(Id, 500, ID_PATTERN).refine((ids) => ids.length >= 1 && ids.length <= 100, "must name 1 to 100 channels"),
+  channel_ids: list(Id, 100, ID_PATTERN, { min: 1, message: "must name 1 to 100 channels" }),
   repair: Flag.optional(),
 });
 

@@ -69,7 +69,7 @@ export function webhookRoutes() {
     const webhook = await store.get(p.webhook_id);
     if (!webhook) throw noEndpoint();
     if (webhook.channel_ids && !webhook.channel_ids.includes(p.channel_id)) {
-      throw new ApiError(422, "invalid_params", "channel_id: the endpoint does not subscribe to this channel", {
+      throw new ApiError(422, "not_subscribed", "channel_id: the endpoint does not subscribe to this channel", {
         channel_id: "the endpoint does not subscribe to this channel",
       });
     }
