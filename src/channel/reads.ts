@@ -1,7 +1,7 @@
 import type { AuthorGroup } from "../storage/messageStore";
 
 /**
- * Unread math (SPEC §6), pure. A member's unread messages are the live (not deleted) messages
+ * Unread math, pure. A member's unread messages are the live (not deleted) messages
  * after their read cursor that someone else wrote; bot messages count. The store groups the
  * messages after a cursor by author (one SQL aggregate); these functions do the rest.
  */

@@ -4,7 +4,7 @@ import { dueOnInRange, parseDueOn } from "../channel/actions";
 import { INVITES_FROM } from "../storage/directory";
 import { DEFAULTS } from "../config";
 
-/** One schema per HTTP route's parameters (SPEC §2, §6). Unknown fields are ignored. */
+/** One schema per HTTP route's parameters (docs/protocol.md#routes). Unknown fields are ignored. */
 
 function itemSchema(item: z.ZodType) {
   const { $schema: _, ...schema } = z.toJSONSchema(item, { io: "input", unrepresentable: "any" });
@@ -53,7 +53,7 @@ export function list<T extends z.ZodType>(item: T, max = 500, itemPattern?: stri
     });
 }
 
-/** true/false/1/0/"1"/"0"/"true"/"false" (SPEC §6). */
+/** true/false/1/0/"1"/"0"/"true"/"false" (docs/protocol.md#text). */
 export const Flag = z.union([
   z.boolean(),
   z.literal(1).transform(() => true),
@@ -174,7 +174,7 @@ export const ChatPost = z.object({
   parent_message_id: Id.optional(),
 });
 
-// --- membership, channel life and profile (issue 3) ---------------------------------------------
+// --- membership, channel life and profile -----------------------------------------------------
 
 /** `channel.adduser`: exactly one of email or user_id. */
 export const ChannelAddUser = z
@@ -215,7 +215,7 @@ export const SystemDirectory = z.object({
   repair: Flag.optional(),
 });
 
-// --- message life (issue 4) ---------------------------------------------------------------------
+// --- message life -------------------------------------------------------------------------------
 
 export const ChatUpdate = z.object({ channel_id: Id, message_id: Id, text: Text });
 

@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 
-/** One naming rule for each kind of room (SPEC §1). */
+/** One naming rule for each kind of room: `channel:<id>` and `user:<id>`. */
 export function channelRoom(env: Env, channelId: number) {
   return env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(`channel:${channelId}`));
 }

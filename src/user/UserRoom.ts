@@ -23,7 +23,7 @@ import { QuotaStore } from "../storage/quotaStore";
 import { type QuotaCounts, type QuotaVerdict, Quotas } from "./quotas";
 import { WebhookOutbox } from "../webhooks/outbox";
 
-/** An event for the user's stream (no seq: SPEC §6). */
+/** An event for the user's stream: no seq, as a stream cannot be resumed (docs/protocol.md#resume). */
 export interface StreamEvent {
   event: string;
   payload: object;
@@ -145,7 +145,7 @@ export class UserRoom extends SocketRoom {
     this.ctx.storage.sql.exec("DELETE FROM unread");
   }
 
-  // --- global presence (issue 3): leases of every connection of the user ---------------------------
+  // --- global presence: leases of every connection of the user ---------------------------
 
   protected override async onAuthenticated(session: Session): Promise<void> {
     await this.presence.connect(session.cid, SELF_ROOM);
@@ -177,7 +177,7 @@ export class UserRoom extends SocketRoom {
     return this.presence.state();
   }
 
-  // --- alerts and unread totals (issue 4) ---------------------------------------------------------
+  // --- alerts and unread totals -----------------------------------------------------------------
 
   /** Stores an alert and sends `alert.notification` (payload: the alert object) on this stream. */
   private readonly webhooks = new WebhookOutbox(this.env);

@@ -19,7 +19,7 @@ export interface PresenceState {
 export const SELF_ROOM = "self";
 
 /**
- * Liveness timing derived from the ping interval (SPEC §3): rooms renew every interval, a lease
+ * Liveness timing derived from the ping interval (docs/protocol.md#liveness): rooms renew every interval, a lease
  * lives two intervals, so a connection whose room stops reporting is dropped within two intervals
  * of the last renewal while one late renewal (up to a full interval) never flaps presence.
  */
@@ -125,7 +125,7 @@ export class UserPresence {
   }
 
   /**
-   * user.online / user.offline go to the channel sockets of every channel of the user (SPEC §6).
+   * user.online / user.offline go to the channel sockets of every channel of the user (docs/protocol.md#events).
    * The transition's time is the user's last activity (`at`; the user routes show it as
    * `last_active_on`), so nothing is written to the directory here.
    */

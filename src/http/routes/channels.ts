@@ -107,7 +107,7 @@ export function channelRoutes() {
   });
 
   readRoute(app, "channel.list", requireUser, async (c) => {
-    await readParams(c); // no parameters, but a malformed body is still 400/413/415 (SPEC §2)
+    await readParams(c); // no parameters, but a malformed body is still 400/413/415 (docs/protocol.md#order-of-checks)
     const ids = await new Directory(c.env.DB).channelIdsOf(c.var.userId);
     const results = await Promise.all(ids.map((id) => channelRoom(c.env, id).info(c.var.userId)));
     return success(c, { channels: results.flatMap((r) => (r.ok ? [unwrap(r)] : [])) });
@@ -128,7 +128,7 @@ export function channelRoutes() {
     return success(c, page);
   });
 
-  // --- membership and channel life (issue 3) ---------------------------------------------------
+  // --- membership and channel life -------------------------------------------------------------
 
   writeRoute(app, "channel.adduser", requireUser, async (c) => {
     const p = validate(ChannelAddUser, await readParams(c));
