@@ -36,13 +36,13 @@ const PASSWORD = "correct horse battery";
 let served: Promise<any> | undefined;
 const openapi = () => (served ??= SELF.fetch(`${BASE}/api/v1/openapi.json`).then((r) => r.json()));
 
-type Users = { alice: TestUser; bob: TestUser; carol: TestUser; outsiders: TestUser[]; alertIds: number[] };
+type Users = { alice: TestUser; bob: TestUser; dan: TestUser; outsiders: TestUser[]; alertIds: number[] };
 let shared: Promise<Users> | undefined;
 let fixtures = 0;
 /** Each fixture costs its owner a channel: a new cast every so often keeps Alice under the hourly channel quota. */
 const FIXTURES_PER_CAST = 30;
 
-/** Alice, Bob, Carol and two more outsiders to invite, and an alert of Alice's (Bob mentions her). */
+/** Alice, Bob and Dan (her channels' members), Carol and Eve (outsiders to invite), and an alert of Alice's (Bob mentions her). */
 const users = () => {
   if (fixtures++ % FIXTURES_PER_CAST === 0) shared = undefined;
   return (shared ??= (async () => {
@@ -51,7 +51,7 @@ const users = () => {
     await api.ok("chat.postmessage", { channel_id: channel.id, text: `hi @${alice.user.id}` }, bob.token);
     let alerts: { alert_id: number }[] = [];
     for (let i = 0; i < 50 && alerts.length === 0; i++) alerts = (await api.ok("user.alerts", {}, alice.token)).alerts;
-    return { alice, bob, carol, outsiders: [dan, eve], alertIds: alerts.map((a) => a.alert_id) };
+    return { alice, bob, dan, outsiders: [carol, eve], alertIds: alerts.map((a) => a.alert_id) };
   })());
 };
 
@@ -98,14 +98,18 @@ async function caller(route: string, params: unknown, token: string | undefined)
   return { token: fresh.token, params: p.session_id === OTHER_SESSION ? { ...p, session_id: fresh.otherSession } : p };
 }
 
+/** Routes whose `user_id` names a member to remove: they draw members, the others mostly outsiders. */
+const REMOVES_MEMBER = new Set(["channel.kick", "server.channel.kick"]);
+
 /**
- * A channel Alice owns with Bob in it, a message of each, and Alice's lock; a spare server key and
+ * A channel Alice owns with Bob and Dan in it, a message of each, and Alice's lock; a spare server key and
  * a webhook endpoint for the operator's routes. The arbitraries name these real objects for the id
  * fields (and sometimes draw any id, from the schema).
  */
 async function fixture(route: string) {
-  const { alice, bob, carol, outsiders, alertIds } = await users();
-  const channel = await api.newChannel(alice.token, [bob.user.id], "contract");
+  const { alice, bob, dan, outsiders, alertIds } = await users();
+  const channel = await api.newChannel(alice.token, [bob.user.id, dan.user.id], "contract");
+  const [carol] = outsiders as [TestUser];
   const mine = (await api.ok("chat.postmessage", { channel_id: channel.id, text: "mine" }, alice.token)).message;
   const theirs = (await api.ok("chat.postmessage", { channel_id: channel.id, text: "theirs" }, bob.token)).message;
   const lock = (await api.ok("lock.acquire", { channel_id: channel.id, path: "/a.txt" }, alice.token)).lock;
@@ -117,10 +121,10 @@ async function fixture(route: string) {
     after_id: fc.constant(0),
     lock_id: fc.constant(lock.lock_id),
     alert_id: fc.constantFrom(...alertIds),
-    user_id: fc.constantFrom(bob.user.id, carol.user.id, ...outsiders.map((u) => u.user.id)),
+    user_id: REMOVES_MEMBER.has(route) ? fc.constantFrom(bob.user.id, dan.user.id) : fc.constantFrom(bob.user.id, ...outsiders.map((u) => u.user.id)),
     owner_id: fc.constantFrom(alice.user.id, bob.user.id),
     user_ids: fc.constantFrom([carol.user.id], String(carol.user.id)),
-    email: fc.constantFrom(carol.email, alice.email, ...outsiders.map((u) => u.email)),
+    email: fc.constantFrom(alice.email, ...outsiders.map((u) => u.email)),
     emails: fc.constantFrom([carol.email], carol.email),
     password: fc.constant(PASSWORD),
     current_password: fc.constant(PASSWORD),
@@ -229,7 +233,7 @@ describe("the served OpenAPI document and the server agree", () => {
           { numRuns: RUNS },
         );
         // The fixture makes real objects: most operations succeed at least once.
-        if (!["user.login", "user.alert.ack", "channel.kick"].includes(route.name)) expect(accepted, `${method} ${route.name}: no 200 at all`).toBeGreaterThan(0);
+        if (!["user.login", "user.alert.ack"].includes(route.name)) expect(accepted, `${method} ${route.name}: no 200 at all`).toBeGreaterThan(0);
       }
     });
 
