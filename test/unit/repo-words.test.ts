@@ -7,13 +7,28 @@ import { describe, expect, it } from "vitest";
  * The repository speaks of the product, in the present tense: no work-log words (numbered
  * sessions, issues or runs) and no citations of documents outside it. Comments cite sections of
  * docs/protocol.md by anchor, and every anchor cited exists. This walks the same folders a
- * reviewer would grep.
+ * reviewer would grep, and the configuration beside them.
  */
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const PLACES = ["README.md", "docs", "src", "demo", "test", "bench", "packages"];
+const PLACES = [
+  "README.md",
+  "docs",
+  "src",
+  "demo",
+  "test",
+  "bench",
+  "packages",
+  "migrations",
+  ".ci",
+  "wrangler.toml",
+  "package.json",
+  "vitest.config.ts",
+  "vitest.browser.config.ts",
+];
 /** Build output and installed packages: not written here. */
 const SKIP = new Set(["node_modules", "dist", "generated", "results"]);
-const TEXT = new Set([".ts", ".tsx", ".js", ".mjs", ".md", ".json", ".html", ".css", ".toml", ".sql", ".svg"]);
+/** Text files by extension; "" is a script without one (.ci/run). */
+const TEXT = new Set([".ts", ".tsx", ".js", ".mjs", ".md", ".json", ".html", ".css", ".toml", ".sql", ".svg", ""]);
 
 // The patterns are assembled from parts so this file does not match them itself.
 const SECTION_SIGN = "\u00a7";
@@ -41,9 +56,9 @@ const lines = ALL.flatMap((file) =>
 );
 
 describe("words in the repository", () => {
-  it("walks the documents, sources, demo, tests, benchmark and packages", () => {
+  it("walks the documents, sources, demo, tests, benchmark, packages and configuration", () => {
     expect(ALL).toContain("README.md");
-    for (const place of ["docs/protocol.md", "src/index.ts", "demo/build.ts", "bench/run.ts", "test/unit/repo-words.test.ts"]) expect(ALL).toContain(place);
+    for (const place of ["docs/protocol.md", "src/index.ts", "demo/build.ts", "bench/run.ts", "test/unit/repo-words.test.ts", "wrangler.toml", ".ci/run"]) expect(ALL).toContain(place);
     expect(ALL.some((f) => f.startsWith("packages/client/src/"))).toBe(true);
     expect(ALL.some((f) => f.includes("node_modules") || f.includes("/dist/"))).toBe(false);
   });
