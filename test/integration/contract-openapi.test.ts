@@ -47,6 +47,7 @@ const users = () => {
   if (fixtures++ % FIXTURES_PER_CAST === 0) shared = undefined;
   return (shared ??= (async () => {
     const [alice, bob, carol, dan, eve] = (await Promise.all(["Alice", "Bob", "Carol", "Dan", "Eve"].map((name) => api.newUser(name)))) as [TestUser, TestUser, TestUser, TestUser, TestUser];
+    callers.push(alice);
     const channel = await api.newChannel(alice.token, [bob.user.id], "alerts");
     await api.ok("chat.postmessage", { channel_id: channel.id, text: `hi @${alice.user.id}` }, bob.token);
     let alerts: { alert_id: number }[] = [];
@@ -54,6 +55,9 @@ const users = () => {
     return { alice, bob, dan, outsiders: [carol, eve], alertIds: alerts.map((a) => a.alert_id) };
   })());
 };
+
+/** Every Alice whose token the operations were called with. */
+const callers: TestUser[] = [];
 
 /** 401 codes that refuse the credential itself (a wrong password at user.login is no such code). */
 const CREDENTIAL_CODES = ["unauthorized", "invalid_token", "token_expired", "session_revoked", "invalid_key", "operator_only"];
@@ -279,4 +283,12 @@ describe("the served OpenAPI document and the server agree", () => {
       });
     }
   }
+
+  it("no operation outside those that end their caller ended the session it was called with", async () => {
+    expect(callers.length).toBeGreaterThan(1);
+    for (const alice of callers) {
+      const r = await api.call("user.info", {}, alice.token);
+      expect(r.status, `${alice.email}: ${JSON.stringify(r.body)}`).toBe(200);
+    }
+  });
 });
