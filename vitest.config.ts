@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 import { buildDemo } from "./demo/build.ts";
 
 /**
- * Three layers (STYLE.md): pure units in Node, integration inside workerd through the real
+ * Three layers: pure units in Node, integration inside workerd through the real
  * entry point, and e2e with real `ws` clients against `npm start` (the README's command).
  */
 export default defineConfig(async () => {

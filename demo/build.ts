@@ -8,7 +8,7 @@
  * Why not Workers static assets: under `wrangler dev` an `[assets]` block puts the asset router
  * worker in front of every request, websocket upgrades included (`run_worker_first` is decided by
  * that router), one more invocation per connect. The benchmark measured it at about a quarter of
- * the runtime's CPU per socket (docs/performance.md, session 6). The demo is three small files.
+ * the runtime's CPU per socket (docs/performance.md, "Where the time goes"). The demo is three small files.
  *
  *   npm run build:demo        (npm start, check, test and deploy run it first)
  */

@@ -1,5 +1,5 @@
 /**
- * Limits and timings in one place (SPEC §5). Each can be overridden by a wrangler var of the same
+ * Limits and timings in one place (docs/protocol.md#limits). Each can be overridden by a wrangler var of the same
  * name; anything missing or unparsable falls back to the default below.
  */
 export interface Config {

@@ -1,7 +1,7 @@
 import type { Directory } from "../storage/directory";
 
 /**
- * Login lockout per account (SPEC §2, §6): the third consecutive failure starts a 10 s lock, each
+ * Login lockout per account: the third consecutive failure starts a 10 s lock, each
  * further failure after a lock doubles it; attempts during a lock are refused (429) without
  * extending it; a success clears the count. Capped at one hour.
  */

@@ -18,7 +18,7 @@ import { type MessageObject, messageObject, messageObjects, userAddedBotMessage 
 import { memberUser, planRemoval, requireOwner, userRemovedPayload } from "./membership";
 import { ChannelPresence } from "./presence";
 import { leaseTiming } from "../contracts/presence";
-// message life (issue 4)
+// message life
 import type { DomainTimer } from "../rooms/timers";
 import { ActionStore } from "../storage/actionStore";
 import type { MessageRow } from "../storage/channelStore";
@@ -48,7 +48,7 @@ function memberObject(m: MemberRow): MemberObject {
 
 /**
  * One channel: its members, messages and durable event log in SQLite, its hibernatable sockets,
- * and the events SPEC §4 says a channel produces. The worker calls the RPC methods; sockets reach
+ * and the events a channel produces (docs/protocol.md#events). The worker calls the RPC methods; sockets reach
  * the commands through the shared websocket layer.
  */
 export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
@@ -235,7 +235,7 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
     return ok({ message });
   }
 
-  // --- membership, channel life and presence (issue 3) -------------------------------------------
+  // --- membership, channel life and presence ---------------------------------------------------
 
   /** The live channel and the caller's membership, and that the caller owns the channel. */
   private ownerAccess(userId: number, action: string): { channel: ChannelRow; member: MemberRow } | Failure {
@@ -248,7 +248,7 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
    * `channel.adduser` (owner only). The channel's sockets get `user_added.channel`, the type-2 bot
    * message and `channel.update`, in that order (so the update's channel already has both); the
    * added user's stream gets `channel.create` and `user_added.channel`. The new member's read
-   * cursor starts at the bot message announcing them: no backlog is unread (SPEC §6).
+   * cursor starts at the bot message announcing them: no backlog is unread.
    */
   async addUser(byUserId: number, target: UserProfile): Promise<Result<ChannelObject>> {
     const first = this.ownerAccess(byUserId, "add members");
@@ -308,7 +308,7 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
   /**
    * Kick or leave: `user_removed.channel` to every socket of the channel and the removed user's
    * stream; the removed user's sockets here are then closed 4003 (and refused from now on, as
-   * non-members); the others get `channel.update`. No bot message (SPEC §6).
+   * non-members); the others get `channel.update`. Kick and leave post no bot message.
    */
   private async removeUser(byUserId: number, targetId: number): Promise<Result<ChannelObject | null>> {
     const a = this.access(byUserId);
@@ -469,7 +469,7 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
     await this.presence.disconnected(session);
   }
 
-  // --- message life: edits, deletes, reactions, reads, unread, alerts, actions, locks (issue 4) ----
+  // --- message life: edits, deletes, reactions, reads, unread, alerts, actions, locks ------------
 
   /** The domain's view of this room (stores, clock, broadcast, alarm); built once in the constructor. */
   private life!: ChannelPort;
@@ -564,6 +564,7 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
   // --- server API: a backend acting with a key's scopes, not as a member (docs/server-api.md) ------
 
   private serverAccess(): Access | Failure {
+    if (this.vacated) return noChannel();
     const channel = this.store.channel();
     if (!channel || channel.removed) return noChannel();
     return { channel, member: SERVER_MEMBER };
@@ -639,7 +640,7 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
     const a = this.serverAccess();
     if ("ok" in a) return a;
     const seq = this.events.watermark();
-    if (after > seq) return fail(422, "invalid_params", `since_seq: the channel is at seq ${seq}`, { since_seq: `the channel is at seq ${seq}` });
+    if (after > seq) return fail(422, "unknown_seq", `since_seq: the channel is at seq ${seq}`, { since_seq: `the channel is at seq ${seq}` });
     const upTo = Math.min(seq, after + limit);
     const texts = this.store.eventsBetween(after, upTo);
     if (texts === null) {
@@ -678,7 +679,7 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
     switch (command.command) {
       case "ws_ephemeral_typing": {
         const last = this.typingAt.get(userId) ?? this.meta.get<number>(`typing:${userId}`);
-        if (last !== undefined && now - last < this.config.typingIntervalMs) return; // dropped: SPEC §3
+        if (last !== undefined && now - last < this.config.typingIntervalMs) return; // dropped: one per user and channel per interval (docs/protocol.md#commands)
         const frame = buildEvent(
           "chat.userTyping",
           { user: memberUser(a.member), channel_id: a.channel.id },
@@ -692,7 +693,7 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
         this.meta.set(`typing:${userId}`, now);
         return;
       }
-      // issue 4: ws_read_notification, ws_all_read_notification, ws_add_reaction, ws_remove_reaction
+      // message life: ws_read_notification, ws_all_read_notification, ws_add_reaction, ws_remove_reaction
       case "ws_read_notification":
         return this.commandResult(await readNotification(this.life, this.unread, userId, command.message_id));
       case "ws_all_read_notification":
@@ -711,7 +712,7 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
     }
   }
 
-  // --- event log: ordered delivery, resume (issue 5) ---------------------------------------------
+  // --- event log: ordered delivery, resume -------------------------------------------------------
 
   private eventStream: EventStream | null = null;
   private get events(): EventStream {

@@ -1,7 +1,7 @@
 export type { AlertInput, AlertObject } from "../contracts/alerts";
 
 /**
- * Who gets an `alert.notification` and what it says (pure). SPEC §4/§6: a mention of a member
+ * Who gets an `alert.notification` and what it says (pure): a mention of a member
  * other than the author, a reaction by someone else to your message, a quote of your message;
  * never for non-members or oneself; one alert per target per message event.
  */

@@ -3,7 +3,7 @@ import type { Session } from "../rooms/session";
 import type { ChannelStore } from "../storage/channelStore";
 
 /**
- * How long the event log keeps events (SPEC §3 "Resume", §5): both are minimums. A resume that
+ * How long the event log keeps events (docs/protocol.md#resume, #limits): both are minimums. A resume that
  * would replay more than `maxReplay` events is answered as for a trimmed log, so no reconnect
  * meets a burst of a whole day's log.
  */
@@ -73,7 +73,7 @@ export class EventStream {
   }
 
   /**
-   * SPEC §3 "Resume": replay everything after `since` that the connection did not get live, or
+   * docs/protocol.md#resume: replay everything after `since` that the connection did not get live, or
    * nothing at all when the epoch is foreign, `since` is ahead of the room or before the seq the
    * member joined at (`joinedSeq`; null: unknown, so nothing before now), or the log no longer
    * holds all of it.

@@ -3,7 +3,7 @@ import { type Failure, fail } from "../rooms/errors";
 import type { MemberRow } from "../storage/channelStore";
 
 /**
- * Rules of channel membership and channel life (SPEC §2 roles, §6): who may add, kick, rename and
+ * Rules of channel membership and channel life: who may add, kick, rename and
  * remove, who inherits the channel when its owner leaves, and the payloads those changes announce.
  * Pure: the ChannelRoom applies them to its store and sockets.
  */
@@ -25,7 +25,7 @@ export function memberUser(m: MemberRow): UserObject {
 
 export const isOwner = (m: MemberRow): boolean => m.user_role === ROLE_OWNER;
 
-/** Only the owner renames, adds, kicks and removes (SPEC §2). */
+/** Only the owner renames, adds, kicks and removes. */
 export function requireOwner(m: MemberRow, action: string): Failure | null {
   return isOwner(m) ? null : fail(403, "not_owner", `only the channel owner may ${action}`);
 }

@@ -1,5 +1,5 @@
 /**
- * Mentions in message text (SPEC §2): `@<user_id>` and AirSend's `[Name](user://<user_id>)`.
+ * Mentions in message text: `@<user_id>` and AirSend's `[Name](user://<user_id>)`.
  * Pure; returns distinct ids in order of first appearance. `@` must not follow a word character
  * (so `me@123.example` is an address, not a mention) and the digits must end the token.
  */

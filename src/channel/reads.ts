@@ -4,7 +4,7 @@ import type { UnreadState } from "../contracts/unread";
 export { NOTHING_UNREAD, type UnreadPayload, type UnreadState, sameUnread, unreadPayload } from "../contracts/unread";
 
 /**
- * Unread math (SPEC §6), pure. A member's unread messages are the live (not deleted) messages
+ * Unread math, pure. A member's unread messages are the live (not deleted) messages
  * after their read cursor that someone else wrote; bot messages count. The store groups the
  * messages after a cursor by author (one SQL aggregate); these functions do the rest.
  */

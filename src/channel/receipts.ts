@@ -11,7 +11,7 @@ import { snippet } from "./alerts";
 import type { UnreadHint } from "../contracts/push";
 
 /**
- * Read receipts and unread state (SPEC §4, §6), on the room's `pending` table and one alarm:
+ * Read receipts and unread state (docs/protocol.md#events), on the room's `pending` table and one alarm:
  * - `read`: a message whose `chat.updateMessage` (read_users) is due; `read_gate`: the time until
  *   which a message just announced may not be announced again. The first reader of a quiet
  *   message is announced at once; readers within the next second are folded into one more event

@@ -21,7 +21,7 @@ const CLOSE_CODES: Record<number, string> = {
   [CloseCode.RateLimited]: "rate limit exceeded (burst 40, 20 commands/s), or at ws_auth the user already holds MAX_SOCKETS_PER_USER (50) sockets in this room",
 };
 
-/** Events that may appear on each kind of socket (SPEC §4). */
+/** Events that may appear on each kind of socket (docs/protocol.md#events). */
 const CHANNEL_EVENTS: EventName[] = [
   "rtm.ready",
   "rtm.resumed",

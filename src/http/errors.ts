@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Failure, Result } from "../rooms/errors";
 
 /**
- * The one HTTP error type. `app.onError` turns it into SPEC §2's envelope:
+ * The one HTTP error type. `app.onError` turns it into the envelope of docs/protocol.md#errors:
  * `{"meta":{"ok":false,"error":"..","code":".."}, <field>: "<message>", ...}`.
  */
 export class ApiError extends Error {

@@ -7,8 +7,8 @@ import { ApiError } from "./errors";
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
 /**
- * Parameters from the query string merged with a JSON, urlencoded or multipart body (SPEC §2:
- * all three are accepted). Malformed bodies are 400, other content types 415, huge ones 413 (cut off while streaming).
+ * Parameters from the query string merged with a JSON, urlencoded or multipart body (all three are
+ * accepted: docs/protocol.md#http-api). Malformed bodies are 400, other content types 415, huge ones 413 (cut off while streaming).
  */
 export async function readParams(c: Context): Promise<Record<string, unknown>> {
   const params: Record<string, unknown> = { ...c.req.query() };

@@ -4,7 +4,7 @@ import { dueOnInRange, parseDueOn } from "../channel/actions";
 import { INVITES_FROM } from "../storage/directory";
 import { DEFAULTS } from "../config";
 
-/** One schema per HTTP route's parameters (SPEC §2, §6). Unknown fields are ignored. */
+/** One schema per HTTP route's parameters (docs/protocol.md#routes). Unknown fields are ignored. */
 
 function itemSchema(item: z.ZodType) {
   const { $schema: _, ...schema } = z.toJSONSchema(item, { io: "input", unrepresentable: "any" });
@@ -12,38 +12,48 @@ function itemSchema(item: z.ZodType) {
 }
 
 /**
- * A list param: a JSON array, or a comma-separated string (form and query bodies). `itemPattern`,
- * the item's anchored pattern, lets the document state the string form too.
+ * A list param: a JSON array, or a comma-separated string (form and query bodies), of `min` to
+ * `max` items. `itemPattern`, the item's anchored pattern (an enum's values when not given), lets
+ * the document state the string form too. `message` replaces the count's default messages.
  */
-export function list<T extends z.ZodType>(item: T, max = 500, itemPattern?: string) {
-  const one = itemPattern?.replace(/^\^/, "").replace(/\$$/, "");
+export function list<T extends z.ZodType>(item: T, max = 500, itemPattern?: string, { min = 0, message }: { min?: number; message?: string } = {}) {
+  const pattern = itemPattern ?? (item instanceof z.ZodEnum ? `^(?:${item.options.map((o) => String(o).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$` : undefined);
+  const one = pattern?.replace(/^\^/, "").replace(/\$$/, "");
+  // The count is bounded in the string form too: at most `max` items, at least `min`.
+  const items = one ? `${one}(?:\\s*,\\s*${one}){${Math.max(min - 1, 0)},${max - 1}}` : undefined;
   return z
-    .preprocess((v) => {
-      if (typeof v !== "string") return v;
-      const t = v.trim();
-      if (t.startsWith("[")) {
-        try {
-          return JSON.parse(t);
-        } catch {
-          return v;
+    .preprocess(
+      (v) => {
+        if (typeof v !== "string") return v;
+        const t = v.trim();
+        if (t.startsWith("[")) {
+          try {
+            return JSON.parse(t);
+          } catch {
+            return v;
+          }
         }
-      }
-      return t === "" ? [] : t.split(",").map((s) => s.trim());
-    }, z.array(item).max(max))
+        return t === "" ? [] : t.split(",").map((s) => s.trim());
+      },
+      z
+        .array(item)
+        .min(min, message ?? `must name at least ${min}`)
+        .max(max, message ?? `must name at most ${max}`),
+    )
     .meta({
       type: ["array", "string"],
       anyOf: [
-        { type: "array", items: itemSchema(item), maxItems: max },
+        { type: "array", items: itemSchema(item), ...(min > 0 ? { minItems: min } : {}), maxItems: max },
         {
           type: "string",
           description: "comma-separated",
-          ...(one ? { pattern: `^\\s*(?:${one}(?:\\s*,\\s*${one})*)?\\s*$` } : {}),
+          ...(items ? { pattern: min > 0 ? `^\\s*${items}\\s*$` : `^\\s*(?:${items})?\\s*$` } : min > 0 ? { pattern: "\\S" } : {}),
         },
       ],
     });
 }
 
-/** true/false/1/0/"1"/"0"/"true"/"false" (SPEC §6). */
+/** true/false/1/0/"1"/"0"/"true"/"false" (docs/protocol.md#text). */
 export const Flag = z.union([
   z.boolean(),
   z.literal(1).transform(() => true),
@@ -53,15 +63,15 @@ export const Flag = z.union([
 ]);
 
 /** The address part the server accepts, for the document; the pipe below is what checks it. */
-const EMAIL_PATTERN = "^(?:[A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\\.)+[A-Za-z]{2,}$";
-const Email = z
+export const EMAIL_PATTERN = "^(?:[A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\\.)+[A-Za-z]{2,}$";
+export const Email = z
   .string()
   .trim()
   .max(254)
   .meta({ format: "email", pattern: EMAIL_PATTERN })
   .pipe(z.email({ error: "must be a valid email address" }));
 /** Trimmed, so a name of spaces alone is empty: the document says so with a pattern. */
-const Name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters").meta({ pattern: "\\S" });
+export const Name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters").meta({ pattern: "\\S" });
 
 /**
  * The decimal numerals from 1 to `max` as an anchored regex (1–200:
@@ -88,7 +98,7 @@ export function digitsUpTo(max: number): string {
  * bodies). The range is checked after parsing so the error names it. With `maxIsVar` the route
  * checks the maximum against a wrangler var and `max` is that var's default, stated in the document only.
  */
-function intParam(min: number, max: number, maxIsVar = false) {
+export function intParam(min: number, max: number, maxIsVar = false) {
   const msg = `must be between ${min} and ${max}`;
   const range = z.number().int().min(min, maxIsVar ? `must be at least ${min}` : msg);
   return z
@@ -153,7 +163,7 @@ export const ChannelHistory = z
   .meta({ not: { properties: { before_id: true, after_id: true }, required: ["before_id", "after_id"] } });
 
 /** Message text: the byte limit is a var the route checks (413); the document states the default. */
-const Text = z
+export const Text = z
   .string()
   .min(1, "must not be empty")
   .meta({ maxLength: DEFAULTS.textLimitBytes, description: `at most ${DEFAULTS.textLimitBytes} bytes of UTF-8 (413 beyond)` });
@@ -164,7 +174,7 @@ export const ChatPost = z.object({
   parent_message_id: Id.optional(),
 });
 
-// --- membership, channel life and profile (issue 3) ---------------------------------------------
+// --- membership, channel life and profile -----------------------------------------------------
 
 /** `channel.adduser`: exactly one of email or user_id. */
 export const ChannelAddUser = z
@@ -201,11 +211,11 @@ export const SettingsSet = z.object({ invites_from: InvitesFrom });
 export const SystemInfo = z.object({ rooms: Flag.optional() });
 
 export const SystemDirectory = z.object({
-  channel_ids: list(Id, 500, ID_PATTERN).refine((ids) => ids.length >= 1 && ids.length <= 100, "must name 1 to 100 channels"),
+  channel_ids: list(Id, 100, ID_PATTERN, { min: 1, message: "must name 1 to 100 channels" }),
   repair: Flag.optional(),
 });
 
-// --- message life (issue 4) ---------------------------------------------------------------------
+// --- message life -------------------------------------------------------------------------------
 
 export const ChatUpdate = z.object({ channel_id: Id, message_id: Id, text: Text });
 
@@ -215,15 +225,24 @@ export const ChatReact = z.object({ channel_id: Id, message_id: Id, emoji_value:
 
 export const AlertAck = z.object({ alert_id: Id });
 
-/** The string forms `due_on` takes (see parseDueOn); the first leaves out Feb 29, which a pattern cannot tell. */
+/** The last second `due_on` accepts (9999-12-31 23:59:59 UTC): the wire's "YYYY-MM-DD HH:MM:SS" shows no later year. */
+const DUE_ON_MAX_SECONDS = 253402300799;
+const DUE_ON_RANGE = "must be in the years 1970 to 9999 (UTC)";
+/** Years 1970 to 9999 as written, for the patterns below. */
+const YEAR = "(?:19[7-9]\\d|[2-9]\\d{3})";
+
+/**
+ * The string forms `due_on` takes (see parseDueOn), each limited to the years 1970 to 9999. The
+ * first leaves out Feb 29, which a pattern cannot tell; an ISO time's zone can still move it out
+ * of the range (1970-01-01T00:30:00+01:00 is 1969), which the description says.
+ */
 const DUE_ON_FORMS = [
   {
     description: "YYYY-MM-DD HH:MM:SS, UTC",
-    pattern:
-      "^\\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)[ T](?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d$",
+    pattern: `^${YEAR}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)[ T](?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d$`,
   },
-  { description: "ISO 8601 with a zone", format: "date-time" },
-  { description: "unix seconds as digits", pattern: "^\\d{1,12}$" },
+  { description: "ISO 8601 with a zone; the instant it names must be in the years 1970 to 9999 (UTC)", format: "date-time", pattern: `^${YEAR}-` },
+  { description: "unix seconds as digits", pattern: `^(?:0|${digitsUpTo(DUE_ON_MAX_SECONDS).replace(/^\^|\$$/g, "")})$` },
 ];
 
 export const ActionCreate = z.object({
@@ -232,7 +251,11 @@ export const ActionCreate = z.object({
   action_desc: z.string().max(4096, "must be at most 4096 characters").optional(),
   action_type: intParam(1, 1000).optional(),
   due_on: z
-    .union([z.number().int().min(0).describe("unix seconds"), z.string().meta({ anyOf: DUE_ON_FORMS })])
+    .union([
+      // The range is checked below, so every format out of it gets the same message.
+      z.number().meta({ type: "integer", minimum: 0, maximum: DUE_ON_MAX_SECONDS, description: "unix seconds" }),
+      z.string().meta({ anyOf: DUE_ON_FORMS }),
+    ])
     .transform((v, ctx) => {
       const ms = parseDueOn(v);
       if (ms === null) {
@@ -240,11 +263,12 @@ export const ActionCreate = z.object({
         return z.NEVER;
       }
       if (!dueOnInRange(ms)) {
-        ctx.addIssue({ code: "custom", message: "must be in the years 1970 to 9999 (UTC)" });
+        ctx.addIssue({ code: "custom", message: DUE_ON_RANGE });
         return z.NEVER;
       }
       return ms;
     })
+    .meta({ description: `a time in the years 1970 to 9999 (UTC); outside them 422 "${DUE_ON_RANGE}"` })
     .optional(),
 });
 

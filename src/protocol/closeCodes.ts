@@ -1,5 +1,5 @@
 /**
- * Websocket close codes (SPEC §3). Application codes live in 4000–4999; reasons stay short because
+ * Websocket close codes (docs/protocol.md#close-codes). Application codes live in 4000–4999; reasons stay short because
  * the protocol caps a close reason at 123 bytes.
  */
 export const CloseCode = {

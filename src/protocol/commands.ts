@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Emoji, Id } from "./ids";
 
 /**
- * One schema per client command (SPEC §3). Unknown fields are ignored (zod strips them); types are
+ * One schema per client command (docs/protocol.md#commands). Unknown fields are ignored (zod strips them); types are
  * derived from the schemas, so everything past the decoder trusts its input.
  */
 const CorrelationField = { correlationId: z.union([z.string().max(256), z.number()]).optional() };
@@ -36,7 +36,7 @@ export function isCommandName(name: unknown): name is CommandName {
   return typeof name === "string" && Object.prototype.hasOwnProperty.call(commandSchemas, name);
 }
 
-/** Commands allowed before authentication (SPEC §3: until authenticated a socket may only authenticate or ping). */
+/** Commands allowed before authentication (until authenticated a socket may only authenticate or ping; anything else closes 1008). */
 export const PRE_AUTH_COMMANDS: ReadonlySet<CommandName> = new Set(["ws_auth", "ws_ping"]);
 
 /** Commands that act on a channel (forwarded from the user stream to that channel's room). */

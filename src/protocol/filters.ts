@@ -1,5 +1,5 @@
 /**
- * Per-connection event filters (iSymphony "filter in" semantics, SPEC §3):
+ * Per-connection event filters (iSymphony "filter in" semantics, docs/protocol.md#filters):
  * - `property` is a dot path into the event as sent; `type` is an alias of `event`;
  * - filters on the same property are OR-ed, groups of different properties AND-ed;
  * - an event that lacks a filtered property (or has null there) is not delivered;

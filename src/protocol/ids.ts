@@ -21,7 +21,7 @@ export function parseId(raw: string | undefined): number | null {
   return Number(raw);
 }
 
-/** 1–32 Unicode code points: "U 1F600" or a literal emoji; no whitelist (SPEC §6). */
+/** 1–32 Unicode code points: "U 1F600" or a literal emoji; no whitelist. */
 export const Emoji = z
   .string()
   .refine((s) => {

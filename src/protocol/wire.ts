@@ -10,7 +10,7 @@ const Ts = z.number().int().describe("unix seconds");
 const UserId = z.number().int().positive();
 const ChannelId = z.number().int().positive();
 
-/** The seed's user (seeds/002: channel.create), used by the documents' examples. */
+/** The user of AirSend's channel.create example, used by the documents' examples. */
 const SEED_USER = {
   id: 91010006,
   email: "test1@test.com",
@@ -262,7 +262,7 @@ export const SessionObject = z
 
 const Meta = z.object({ api: z.literal("v1"), time: z.number().int(), seq: z.number().int().positive().optional() });
 
-/** Every server event's payload, by its exact `event` string (SPEC §4). */
+/** Every server event's payload, by its exact `event` string (docs/protocol.md#events). */
 export const eventPayloads = {
   "rtm.ready": z.object({
     connection_id: z.string(),

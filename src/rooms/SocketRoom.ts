@@ -52,7 +52,7 @@ export interface Conn {
   readonly ws: WebSocket;
   s: Session;
   matcher: Matcher | null;
-  /** token bucket (SPEC §6: burst COMMAND_BURST, refilled COMMAND_RATE_PER_SEC) */
+  /** token bucket (burst COMMAND_BURST, refilled COMMAND_RATE_PER_SEC; beyond it 4029) */
   tokens: number;
   refilled: number;
   /** frames of one socket are handled strictly in order, even across awaits */
@@ -64,7 +64,7 @@ export type Admission = { ok: true } | { ok: false; close: CloseDecision };
 
 const NEVER = Number.POSITIVE_INFINITY;
 
-/** Close reason of a socket whose session ended (SPEC Amendments, "Sessions"). */
+/** Close reason of a socket whose session ended (docs/protocol.md#close-codes, 4001). */
 export const SESSION_REVOKED = "session revoked";
 
 /**
@@ -92,7 +92,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
    * every channel of the user to hear that the user came online.
    */
   private lifecycle: Promise<void> = Promise.resolve();
-  /** frames received and sent since the last stats report (operator counters, SPEC system.info) */
+  /** frames received and sent since the last stats report (operator counters for system.info) */
   protected readonly counted = { in: 0, out: 0, alarms: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {

@@ -1,6 +1,6 @@
 /**
- * A domain timer served by the room's one alarm (STYLE: one alarm multiplexes every timer, re-armed
- * to the earliest). Each domain (locks, coalesced updates, presence leases) registers one.
+ * A domain timer served by the room's one alarm (a room has one alarm, which serves every timer,
+ * re-armed to the earliest). Each domain (locks, coalesced updates, presence leases) registers one.
  */
 export interface DomainTimer {
   /** Earliest pending deadline (ms, room clock), or null when nothing is pending. */

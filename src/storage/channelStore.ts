@@ -396,7 +396,7 @@ export class ChannelStore {
   /**
    * Drops the oldest log entries that are both beyond the newest `keep` events and older than
    * `maxAgeMs`, so the log keeps at least the last `keep` events and everything of the last
-   * `maxAgeMs` (SPEC §3 "Resume"). Only a prefix is ever dropped: the log stays one contiguous run
+   * `maxAgeMs` (docs/protocol.md#resume). Only a prefix is ever dropped: the log stays one contiguous run
    * of seqs, which is what lets eventsBetween() tell "complete" from "partly trimmed" by counting.
    * Cost: the scan stops at the first entry it keeps, so it reads about as many rows as it deletes.
    */
@@ -471,7 +471,7 @@ export class ChannelStore {
     return since > current ? null : this.eventsBetween(since, current);
   }
 
-  // --- membership, channel life and presence (issue 3) ----------------------------------------
+  // --- membership, channel life and presence ------------------------------------------------
 
   removeMember(userId: number): void {
     this.memberCache.delete(userId);

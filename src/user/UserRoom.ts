@@ -163,7 +163,7 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
     this.push.store.removeAll();
   }
 
-  // --- global presence (issue 3): leases of every connection of the user ---------------------------
+  // --- global presence: leases of every connection of the user ---------------------------
 
   protected override async onAuthenticated(session: Session): Promise<void> {
     await this.presence.connect(session.cid, SELF_ROOM);
@@ -195,7 +195,7 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
     return this.presence.state();
   }
 
-  // --- alerts and unread totals (issue 4) ---------------------------------------------------------
+  // --- alerts and unread totals -----------------------------------------------------------------
 
   /** Stores an alert and sends `alert.notification` (payload: the alert object) on this stream. */
   private readonly webhooks = new WebhookOutbox(this.env);

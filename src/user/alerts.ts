@@ -3,7 +3,7 @@ import type { UserObject } from "../protocol/objects";
 import { unixSeconds } from "../protocol/objects";
 import type { AlertRow } from "../storage/alertStore";
 
-/** SPEC §6 alert object from its row (also the `alert.notification` payload). */
+/** The alert object `{alert_id, from, message_id, alert_text, channel_id, is_read, created_on_ts}` from its row (also the `alert.notification` payload). */
 export function alertObject(row: AlertRow): AlertObject {
   return {
     alert_id: row.alert_id,

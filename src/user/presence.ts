@@ -110,7 +110,7 @@ export class UserPresence {
   }
 
   /**
-   * user.online / user.offline go to the channel sockets of every channel of the user (SPEC §6).
+   * user.online / user.offline go to the channel sockets of every channel of the user (docs/protocol.md#events).
    * The transition's time is the user's last activity (`at`; the user routes show it as
    * `last_active_on`), so nothing is written to the directory here.
    */

@@ -1,6 +1,6 @@
 /**
  * Counts the hostile inputs a suite throws, by kind, and prints the tally when the file ends
- * (issue 6: the suite says how many of each kind it tried).
+ * (the suite says how many of each kind it tried).
  */
 const tally = new Map<string, number>();
 

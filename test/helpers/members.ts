@@ -1,5 +1,5 @@
 /**
- * Membership and presence helpers shared by the integration and e2e layers (issue 3).
+ * Membership and presence helpers shared by the integration and e2e layers.
  */
 import type { Api, TestUser } from "./api";
 import type { Frame, TestSocket } from "./socket";

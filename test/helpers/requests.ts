@@ -1,6 +1,6 @@
 /**
- * Integration helpers beyond Api: the same routes called with a form body or a query string (SPEC
- * §2: all three are accepted), raw requests for malformed input, tokens signed at a chosen time,
+ * Integration helpers beyond Api: the same routes called with a form body or a query string (all
+ * three are accepted: docs/protocol.md#http-api), raw requests for malformed input, tokens signed at a chosen time,
  * and polling for state the room changes after a close.
  */
 import { SELF } from "cloudflare:test";

@@ -53,7 +53,7 @@ export class SchemaDocument {
         const record: Record<string, fc.Arbitrary<unknown>> = {};
         for (const [k, p] of Object.entries(props)) {
           const own = this.arbitrary(p, fields);
-          record[k] = fields[k] ? fc.oneof({ arbitrary: fields[k]!, weight: 4 }, { arbitrary: own, weight: 1 }) : own;
+          record[k] = fields[k] ? fc.oneof({ arbitrary: fields[k]!, weight: 9 }, { arbitrary: own, weight: 1 }) : own;
         }
         return fc.record(record, { requiredKeys: (s.required ?? []) as string[] });
       }

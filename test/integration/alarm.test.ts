@@ -22,7 +22,7 @@ async function proveAlive(ws: TestSocket) {
 
 const PING = { meta: { api: "v1", time: expect.any(Number) }, event: "ping", payload: {} };
 
-describe("liveness alarm (SPEC §3)", () => {
+describe("liveness alarm", () => {
   it("no alarm in a room that never had a socket", async () => {
     const alice = await api.newUser("Alice");
     const channel = await api.newChannel(alice.token, [], "idle");
@@ -50,7 +50,7 @@ describe("liveness alarm (SPEC §3)", () => {
     await ws.event("ping");
     ws.send({ event: "pong" }); // the seed's answer: liveness only, no reply
     await proveAlive(ws);
-    // silent again for a full interval: pinged (SPEC §6), but not closed
+    // silent again for a full interval: pinged, but not closed
     await advanceAndRunAlarm(stub, 25_000);
     await ws.event("ping");
     await ws.nothing(notPresence, 100);

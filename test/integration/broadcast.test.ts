@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { api, channelSocket, channelStub } from "../helpers/workerd";
 
 /**
- * The broadcast hot path (issue 7): one pass over the sockets, each distinct filter set matched
+ * The broadcast hot path: one pass over the sockets, each distinct filter set matched
  * once per event, seq kept in memory between writes. These prove the shortcuts change nothing a
  * client sees.
  */

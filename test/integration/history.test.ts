@@ -30,7 +30,7 @@ async function channelWith(n: number): Promise<Setup> {
 
 /**
  * Marks messages deleted (and edits/reacts) straight in the room's storage. The routes that do it
- * belong to issue 4; history only has to show the stored state, which is what this checks.
+ * belong to the message-life tests; history only has to show the stored state, which is what this checks.
  */
 async function inRoom(channelId: number, sql: [string, ...(string | number)[]][]): Promise<void> {
   await runInDurableObject(channelStub(channelId), (_room, state) => {

@@ -201,7 +201,7 @@ describe("channel.info / channel.list / channel.members", () => {
   }
 });
 
-describe("channel.history (SPEC §6)", () => {
+describe("channel.history", () => {
   async function channelWith(n: number) {
     const alice = await api.newUser("Alice");
     const channel = await api.newChannel(alice.token, [], "history");

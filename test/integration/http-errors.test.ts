@@ -5,18 +5,29 @@ import { rawPost, request } from "../helpers/requests";
 import { BASE, api } from "../helpers/workerd";
 
 /** Every HTTP route, from the catalog the OpenAPI document is generated from. */
-const ROUTES = routes.map((r) => ({ method: r.name, auth: r.auth, mutating: r.kind === "write" }));
+const ROUTES = routes.map((r) => ({ method: r.name, auth: r.auth, scope: r.scope, mutating: r.kind === "write" }));
 const OPERATOR_TOKEN = "test-operator-token";
 
 const envelope = (code: string) => ({ meta: { ok: false, error: expect.any(String), code } });
 
+/**
+ * The documented order of checks (docs/protocol.md, "Order of checks"): the credential first (401;
+ * a server key without the route's scope 403), then the body (400/413/415). So each route is asked
+ * with the credential its document names, a server route with a key holding its scope, and the
+ * body checks are reached.
+ */
 describe("the error envelope on every route", async () => {
   const alice = await api.newUser("Alice");
   const channel = await api.newChannel(alice.token, [], "errors");
   const historyOf = async () => (await api.ok("channel.history", { channel_id: channel.id }, alice.token)).messages;
+  const scopes = [...new Set(routes.flatMap((r) => (r.scope ? [r.scope] : [])))];
+  const keys = Object.fromEntries(
+    await Promise.all(scopes.map(async (scope) => [scope, (await api.ok("server.keys.create", { name: `errors-${scope}`, scopes: [scope] }, OPERATOR_TOKEN)).secret])),
+  ) as Record<string, string>;
 
   for (const route of ROUTES) {
-    const token = route.auth === "bearer" ? alice.token : route.auth === "operator" ? OPERATOR_TOKEN : undefined;
+    const token =
+      route.auth === "bearer" ? alice.token : route.auth === "operator" ? OPERATOR_TOKEN : route.auth === "server" ? keys[route.scope!] : undefined;
     describe(route.method, () => {
       it("400 for a malformed JSON body", async () => {
         const r = await rawPost(route.method, '{"channel_id": 1,', "application/json", token);
@@ -45,6 +56,21 @@ describe("the error envelope on every route", async () => {
           const r = await rawPost(route.method, "{not json", "application/json");
           expect(r.status).toBe(401);
           expect(r.body).toEqual(envelope(route.auth === "operator" ? "operator_only" : "unauthorized"));
+        });
+        it("401 for a credential of another kind, before the body is read", async () => {
+          // A user's token is no server key, and a server key is no user's token or operator token.
+          const other = route.auth === "bearer" ? keys.read : alice.token;
+          const r = await rawPost(route.method, "{not json", "application/json", other);
+          expect(r.status).toBe(401);
+          expect(r.body).toEqual(envelope(route.auth === "operator" ? "operator_only" : route.auth === "server" ? "invalid_key" : "invalid_token"));
+        });
+      }
+      if (route.auth === "server") {
+        it("403 for a key without the route's scope, before the body is read", async () => {
+          const other = scopes.find((s) => s !== route.scope)!;
+          const r = await rawPost(route.method, "{not json", "application/json", keys[other]);
+          expect(r.status).toBe(403);
+          expect(r.body).toEqual(envelope("missing_scope"));
         });
       }
       if (route.mutating) {

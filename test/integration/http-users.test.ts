@@ -147,7 +147,7 @@ describe("user.login", () => {
     expect((await query("user.login", { email: "a@example.test", password: PASSWORD })).status).toBe(405);
   });
 
-  it("lockout (SPEC §6): 401, 401, 401 + 10 s lock; 429 with Retry-After during it, not extended; doubled by the next failure; a success clears it", async () => {
+  it("lockout: 401, 401, 401 + 10 s lock; 429 with Retry-After during it, not extended; doubled by the next failure; a success clears it", async () => {
     const email = uniqueEmail("lock");
     await api.ok("user.create", { email, password: PASSWORD, name: "L" });
     const account = email.toLowerCase();
@@ -284,7 +284,7 @@ describe("user.info and bearer auth", () => {
 });
 
 describe("rtm.connect", () => {
-  it("GET and POST → {rtm: {ws_endpoint, ws_token}}; the token carries SPEC §3's claims, typ rtm, 1 h", async () => {
+  it("GET and POST → {rtm: {ws_endpoint, ws_token}}; the token carries user_id, user_name, client_ip, user_agent, finger_print, typ rtm, 1 h", async () => {
     const alice = await api.newUser("Alice");
     const post = await api.ok("rtm.connect", { fingerprint: "fp-1" }, alice.token);
     const get = await query("rtm.connect", { fingerprint: "fp-2" }, alice.token);

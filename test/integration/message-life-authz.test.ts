@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { channelWs, post, trio, userWs } from "../helpers/life";
 import { api } from "../helpers/workerd";
 
-describe("message life: authorization (SPEC §2 roles)", () => {
+describe("message life: authorization (roles)", () => {
   it("a non-member gets 403 on every message-life channel route and changes nothing", async () => {
     const { alice, channel } = await trio();
     const mallory = await api.newUser("Mallory");

@@ -20,6 +20,7 @@ describe("ids that were never created", () => {
     const alice = await api.newUser("Alice");
     const own = await userSocket(alice.user.id);
     await own.auth(alice.wsToken);
+    const key = (await api.ok("server.keys.create", { name: "unused-ids", scopes: ["publish", "members", "moderate", "read"] }, "test-operator-token")).secret;
     const before = await objectIds();
     const unusedChannel = 11_900_000 + Math.floor(Math.random() * 1000);
     const unusedUser = 91_900_000 + Math.floor(Math.random() * 1000);
@@ -54,6 +55,20 @@ describe("ids that were never created", () => {
       expect(r.status).toBe(404);
       expect(r.body.meta.code).toBe("channel_not_found");
       tried("HTTP call on an unused channel id");
+    }
+
+    for (const [method, params] of [
+      ["server.channel.info", {}],
+      ["server.channel.history", {}],
+      ["server.chat.postmessage", { text: "hello" }],
+      ["server.chat.deletemessage", { message_id: 1 }],
+      ["server.channel.kick", { user_id: alice.user.id }],
+      ["server.channel.adduser", { user_id: alice.user.id }],
+    ] as const) {
+      const r = await api.call(method, { channel_id: unusedChannel, ...params }, key);
+      expect(r.status, method).toBe(404);
+      expect(r.body.meta.code).toBe("channel_not_found");
+      tried("server API call on an unused channel id");
     }
 
     own.send({ command: "ws_add_reaction", channel_id: unusedChannel, message_id: 1, emoji_value: "x", correlationId: "c1" });

@@ -172,8 +172,8 @@ describe("webhook endpoints: bad input", () => {
     const { webhook } = await op("server.webhooks.create", { url: "http://127.0.0.1:9/hook", events: ["chat.postMessage"], channel_ids: [channel.id] });
     const base = { webhook_id: webhook.webhook_id, channel_id: channel.id, since_seq: 0 };
     await refused("server.webhooks.replay", { ...base, webhook_id: 999999 }, OPERATOR, 404, "webhook_not_found");
-    await refused("server.webhooks.replay", { ...base, channel_id: other.id }, OPERATOR, 422, "invalid_params", "channel_id");
-    await refused("server.webhooks.replay", { ...base, since_seq: 4 }, OPERATOR, 422, "invalid_params", "since_seq");
+    await refused("server.webhooks.replay", { ...base, channel_id: other.id }, OPERATOR, 422, "not_subscribed", "channel_id");
+    await refused("server.webhooks.replay", { ...base, since_seq: 4 }, OPERATOR, 422, "unknown_seq", "since_seq");
     await refused("server.webhooks.replay", { ...base, limit: 501 }, OPERATOR, 422, "invalid_params", "limit");
     await refused("server.webhooks.replay", { ...base, since_seq: -1 }, OPERATOR, 422, "invalid_params", "since_seq");
     expect(await op("server.webhooks.replay", { ...base, limit: 2 })).toMatchObject({ enqueued: 2, last_seq: 2, has_more: true });

@@ -101,7 +101,7 @@ describe("the filter message", () => {
   });
 });
 
-describe("filter semantics on live events (SPEC §3)", () => {
+describe("filter semantics on live events", () => {
   it("a property path with a number compared as a string; OR within a property; AND across properties", async () => {
     const { alice, bob, channel, a, b } = await room();
     // only messages by bob (id given as a string), and only chat.postMessage or chat.updateMessage

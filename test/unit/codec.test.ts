@@ -70,7 +70,7 @@ const table: { why: string; frame: string | ArrayBuffer; expected: Record<string
     expected: { kind: "invalid", name: "ws_filter" },
   },
   {
-    why: "filter property over 128 characters is an error reply (SPEC §6)",
+    why: "filter property over 128 characters is an error reply",
     frame: JSON.stringify({ type: "filter", filters: [{ property: "p".repeat(129), value: "x" }] }),
     expected: { kind: "invalid", name: "ws_filter" },
   },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 
-// SPEC §5 defaults; each overridable by a wrangler var; missing or unparsable values fall back.
+// The defaults of docs/protocol.md#limits; each overridable by a wrangler var; missing or unparsable values fall back.
 const DEFAULTS = {
   environment: "production",
   frameLimitBytes: 65_536,
@@ -27,7 +27,7 @@ const DEFAULTS = {
 };
 
 const table: { why: string; env: Record<string, unknown>; expected: Record<string, unknown> }[] = [
-  { why: "no vars: SPEC §5 defaults", env: {}, expected: DEFAULTS },
+  { why: "no vars: the documented defaults", env: {}, expected: DEFAULTS },
   { why: "string vars (as wrangler passes them) are parsed", env: { PING_INTERVAL_MS: "1000", FRAME_LIMIT_BYTES: "1024" }, expected: { pingIntervalMs: 1000, frameLimitBytes: 1024 } },
   { why: "number vars are taken as they are", env: { MAX_FILTERS: 8 }, expected: { maxFilters: 8 } },
   { why: "unparsable falls back to the default", env: { PING_INTERVAL_MS: "soon" }, expected: { pingIntervalMs: 25_000 } },
@@ -46,7 +46,7 @@ describe("loadConfig", () => {
     it(row.why, () => expect(loadConfig(row.env)).toMatchObject(row.expected));
   }
 
-  it("wrangler.toml's vars equal the defaults (one source of truth for SPEC §5)", async () => {
+  it("wrangler.toml's vars equal the defaults (one source of truth for the limits)", async () => {
     const { readFile } = await import("node:fs/promises");
     const toml = await readFile(new URL("../../wrangler.toml", import.meta.url), "utf8");
     const vars: Record<string, string> = {};

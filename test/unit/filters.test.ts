@@ -88,7 +88,7 @@ const table: { why: string; filters: FilterSpec[] | null; event: unknown; expect
   { why: "number string matching is exact", filters: [{ property: "payload.channel_id", value: "1101000" }], event: typing, expected: false },
 ];
 
-describe("filters (iSymphony semantics, SPEC §3)", () => {
+describe("filters (iSymphony semantics)", () => {
   for (const row of table) {
     it(row.why, () => {
       expect(matches(compileFilters(row.filters), row.event)).toBe(row.expected);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LOCK_BASE_MS, lockDurationMs } from "../../src/auth/lockout";
 
-// SPEC §2/§6: from the third consecutive failure the account is locked for 10 s, doubling with
+// From the third consecutive failure the account is locked for 10 s, doubling with
 // each further failure (capped at one hour).
 const table: { why: string; input: number; expected: number }[] = [
   { why: "no failure, no lock", input: 0, expected: 0 },

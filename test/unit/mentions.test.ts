@@ -18,7 +18,7 @@ const mentionTable: { why: string; input: string; expected: number[] }[] = [
   { why: "other link schemes are not mentions", input: "[x](http://9)", expected: [] },
 ];
 
-describe("mention parsing (SPEC §2)", () => {
+describe("mention parsing", () => {
   for (const row of mentionTable) it(row.why, () => expect(mentionedIds(row.input)).toEqual(row.expected));
 
   const editTable = [
@@ -29,7 +29,7 @@ describe("mention parsing (SPEC §2)", () => {
   for (const row of editTable) it(row.why, () => expect(newlyMentioned(row.before, row.after)).toEqual(row.expected));
 });
 
-describe("alert targets (SPEC §4, §6)", () => {
+describe("alert targets", () => {
   const members = new Set([1, 2, 3]);
   const isMember = (id: number) => members.has(id);
   const table = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatTime, unixSeconds, userObject } from "../../src/protocol/objects";
 
-// SPEC §6: `created_on` is "YYYY-MM-DD HH:MM:SS" UTC and `*_ts` unix seconds, as in the seed.
+// `created_on` is "YYYY-MM-DD HH:MM:SS" UTC and `*_ts` unix seconds, as in the seed.
 const times: { why: string; input: number; expected: string; seconds: number }[] = [
   { why: "the epoch", input: 0, expected: "1970-01-01 00:00:00", seconds: 0 },
   { why: "milliseconds are dropped, not rounded", input: 1_700_000_000_999, expected: "2023-11-14 22:13:20", seconds: 1_700_000_000 },

@@ -78,7 +78,7 @@ const table: {
 
 // unreadOf = unreadFromGroups (what the room runs on the store's per-author aggregate) over
 // groupAfter (the same grouping as that SQL, here over a plain list of messages).
-describe("unread math (SPEC §6)", () => {
+describe("unread math", () => {
   for (const row of table) {
     it(row.why, () => {
       expect(unreadOf(row.messages, row.cursor, ME)).toEqual(row.expected);

@@ -20,7 +20,7 @@ async function reason(p: Promise<unknown>): Promise<string> {
   }
 }
 
-describe("signingKey (SPEC §2: production refuses the development default)", () => {
+describe("signingKey (production refuses the development default)", () => {
   const table: { why: string; env: { JWT_SECRET?: string }; config: typeof dev; expected: "ok" | "misconfigured" }[] = [
     { why: "development works with no secret", env: {}, config: dev, expected: "ok" },
     { why: "production without a secret refuses", env: {}, config: prod, expected: "misconfigured" },

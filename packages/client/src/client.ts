@@ -182,7 +182,7 @@ export class RealtimeClient implements TokenSource {
 
   /**
    * rtm.connect for a new ws token (single flight); live sockets get it by a second ws_auth, which
-   * extends their expiry without reconnecting (SPEC §3).
+   * extends their expiry without reconnecting.
    */
   refresh(): Promise<string> {
     if (!this.refreshing) {

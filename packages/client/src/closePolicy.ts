@@ -1,7 +1,7 @@
 import { CloseCode } from "./protocol.js";
 
 /**
- * What a client does when the server closes a socket (SPEC §3 close codes). Everything not listed
+ * What a client does when the server closes a socket (the server's docs/protocol.md#close-codes). Everything not listed
  * as final is retried with backoff: a restart, deploy or network drop shows up as 1001/1006 or a
  * silent socket, and the client cannot tell those apart from a short outage.
  */

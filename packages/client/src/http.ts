@@ -1,6 +1,6 @@
 import type { ChannelObject, LockObject, MemberObject, MessageObject, UserObject } from "./protocol.js";
 
-/** A failed API call: the server's error envelope (SPEC §2) with the HTTP status. */
+/** A failed API call: the server's error envelope (docs/protocol.md#errors) with the HTTP status. */
 export class ApiCallError extends Error {
   constructor(
     readonly method: string,

@@ -1,7 +1,7 @@
 import type { ServerEvent } from "./types.js";
 
 /**
- * Per-channel resume bookkeeping (SPEC §3 "Resume"). It remembers the room's `epoch` and the last
+ * Per-channel resume bookkeeping (docs/protocol.md#resume). It remembers the room's `epoch` and the last
  * `seq` delivered to the app, and turns a reconnection's frames into the events the app should
  * see exactly once, in order:
  *

@@ -259,7 +259,7 @@ export class RtmSocket {
   }
 
   /**
-   * Replaces the connection's event filters (iSymphony semantics, SPEC §3); an empty list clears
+   * Replaces the connection's event filters (iSymphony semantics, docs/protocol.md#filters); an empty list clears
    * them. They are re-sent after every reconnection, before ws_resume, so replays are filtered too.
    */
   async setFilters(filters: FilterSpec[], timeoutMs = this.opts.requestTimeoutMs): Promise<void> {
@@ -407,7 +407,7 @@ export class RtmSocket {
     for (const w of [...this.readyWaiters]) w.resolve();
     this.deliver(frame);
     if (!reconnected) this.setStatus({ state: "connected", attempt: 0 });
-    // The user stream cannot resume (SPEC §6): "resumed, not recovered" tells the app to reload
+    // The user stream cannot resume (docs/protocol.md#resume): "resumed, not recovered" tells the app to reload
     // what it shows from it. A channel socket's status waits for rtm.resumed.
     else if (this.opts.channelId === null) this.setStatus({ state: "resumed", attempt: 0, recovered: false, replayed: 0 });
     else if (!this.resume.isResuming) this.setStatus({ state: "connected", attempt: 0 });

@@ -7,7 +7,7 @@ import { readParams, validate } from "../params";
 import { AlertAck } from "../schemas";
 import { readRoute, writeRoute } from "./define";
 
-/** The caller's alerts, kept by their user room (SPEC §2, §6). */
+/** The caller's alerts, kept by their user room (docs/protocol.md#routes). */
 export function alertRoutes() {
   const app = new Hono<AppEnv>();
 

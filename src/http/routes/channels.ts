@@ -107,7 +107,7 @@ export function channelRoutes() {
   });
 
   readRoute(app, "channel.list", requireUser, async (c) => {
-    await readParams(c); // no parameters, but a malformed body is still 400/413/415 (SPEC §2)
+    await readParams(c); // no parameters, but a malformed body is still 400/413/415 (docs/protocol.md#order-of-checks)
     const ids = await new Directory(c.env.DB).channelIdsOf(c.var.userId);
     const results = await Promise.all(ids.map((id) => channelRoom(c.env, id).info(c.var.userId)));
     return success(c, { channels: results.flatMap((r) => (r.ok ? [unwrap(r)] : [])) });
@@ -128,10 +128,12 @@ export function channelRoutes() {
     return success(c, page);
   });
 
-  // --- membership and channel life (issue 3) ---------------------------------------------------
+  // --- membership and channel life -------------------------------------------------------------
 
   writeRoute(app, "channel.adduser", requireUser, async (c) => {
     const p = validate(ChannelAddUser, await readParams(c));
+    // The channel before the invitee: a removed channel is 404 whoever is named, and costs no lookup.
+    const room = await liveChannelRoom(c.env, p.channel_id);
     const dir = new Directory(c.env.DB);
     const user = await lookupWithinQuota(c.env, c.var.userId, 1, { users_added: 1 }, async () => {
       const found = p.user_id !== undefined ? await dir.userById(p.user_id) : await dir.userByEmail(p.email!);
@@ -139,7 +141,7 @@ export function channelRoutes() {
       const refusing = (await dir.refusingInvitesFrom(c.var.userId, [found.id])).length > 0;
       return refusing ? refused(p.email === undefined ? [] : [p.email], p.user_id === undefined ? [] : [p.user_id]) : found;
     });
-    const channel = unwrap(await (await liveChannelRoom(c.env, p.channel_id)).addUser(c.var.userId, profileOf(user)));
+    const channel = unwrap(await room.addUser(c.var.userId, profileOf(user)));
     return success(c, { channel });
   });
 

@@ -9,7 +9,7 @@ import { readParams, validate } from "../params";
 import { ChatPost } from "../schemas";
 import { writeRoute } from "./define";
 
-/** Message text limit (SPEC §6): 16 KiB of UTF-8 by default → 413. */
+/** Message text limit: 16 KiB of UTF-8 by default → 413. */
 export function checkText(text: string, limit: number): void {
   if (textBytes(text) > limit) {
     throw new ApiError(413, "text_too_large", `text: must be at most ${limit} bytes of UTF-8`, {

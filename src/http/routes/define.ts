@@ -3,7 +3,7 @@ import type { AppEnv } from "../context";
 import { ApiError } from "../errors";
 
 /**
- * SPEC §6: read routes accept GET and POST; mutating routes are POST only (GET → 405).
+ * Read routes accept GET and POST; mutating routes are POST only (GET → 405): docs/protocol.md#methods.
  */
 export function readRoute(app: Hono<AppEnv>, method: string, ...handlers: (MiddlewareHandler<AppEnv> | Handler<AppEnv>)[]) {
   app.on(["GET", "POST"], `/api/v1/${method}`, ...(handlers as [Handler<AppEnv>]));

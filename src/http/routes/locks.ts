@@ -8,7 +8,7 @@ import { readParams, validate } from "../params";
 import { LockAcquire, LockRefresh, LockRelease } from "../schemas";
 import { writeRoute } from "./define";
 
-/** SPEC §6: 1–3600 s accepted (the maximum is a var), else 422. */
+/** 1–3600 s accepted (the maximum is a var), else 422. */
 function checkTtl(ttl: number | undefined, config: Config): void {
   if (ttl !== undefined && ttl > config.lockTtlMaxSeconds) {
     const msg = `must be between 1 and ${config.lockTtlMaxSeconds}`;
@@ -16,7 +16,7 @@ function checkTtl(ttl: number | undefined, config: Config): void {
   }
 }
 
-/** File locks with leases (SPEC §2, §6). */
+/** File locks with leases (docs/protocol.md#routes). */
 export function lockRoutes() {
   const app = new Hono<AppEnv>();
 

@@ -9,7 +9,7 @@ import { ChatDelete, ChatReact, ChatUpdate } from "../schemas";
 import { checkText } from "./chat";
 import { writeRoute } from "./define";
 
-/** What happens to a message after it is posted: edit, delete, react (SPEC §2). */
+/** What happens to a message after it is posted: edit, delete, react. */
 export function messageRoutes() {
   const app = new Hono<AppEnv>();
 

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { loadConfig } from "../../config";
 import { CloseCode } from "../../protocol/closeCodes";
 import { channelRoom, userRoom } from "../../rooms/stubs";
+import { liveChannelRoom } from "../rooms";
 import { forgetKey } from "../serverAuth";
 import { requireServerKey } from "../serverAuth";
 import { KeyStore } from "../../server/keys";
@@ -50,7 +51,7 @@ export function serverRoutes() {
   writeRoute(app, "server.chat.postmessage", requireServerKey("publish"), async (c) => {
     const p = validate(S.ServerPost, await readParams(c));
     checkText(p.text, loadConfig(c.env).textLimitBytes);
-    const result = await channelRoom(c.env, p.channel_id).serverPost(p.bot_name ?? c.var.serverKey.name, p.text);
+    const result = await (await liveChannelRoom(c.env, p.channel_id)).serverPost(p.bot_name ?? c.var.serverKey.name, p.text);
     return success(c, unwrap(result));
   });
 
@@ -65,15 +66,17 @@ export function serverRoutes() {
 
   writeRoute(app, "server.channel.adduser", requireServerKey("members"), async (c) => {
     const p = validate(ChannelAddUser, await readParams(c));
+    // The channel before the user: a removed channel is 404 whoever is named.
+    const room = await liveChannelRoom(c.env, p.channel_id);
     const dir = new Directory(c.env.DB);
     const user = p.user_id !== undefined ? await dir.userById(p.user_id) : await dir.userByEmail(p.email!);
     if (!user) throw new ApiError(404, "user_not_found", "no such user");
-    return success(c, { channel: unwrap(await channelRoom(c.env, p.channel_id).serverAddUser(profileOf(user))) });
+    return success(c, { channel: unwrap(await room.serverAddUser(profileOf(user))) });
   });
 
   writeRoute(app, "server.channel.kick", requireServerKey("members"), async (c) => {
     const p = validate(ChannelKick, await readParams(c));
-    unwrap(await channelRoom(c.env, p.channel_id).serverKick(p.user_id));
+    unwrap(await (await liveChannelRoom(c.env, p.channel_id)).serverKick(p.user_id));
     return success(c);
   });
 
@@ -82,12 +85,12 @@ export function serverRoutes() {
   writeRoute(app, "server.chat.updatemessage", requireServerKey("moderate"), async (c) => {
     const p = validate(ChatUpdate, await readParams(c));
     checkText(p.text, loadConfig(c.env).textLimitBytes);
-    return success(c, unwrap(await channelRoom(c.env, p.channel_id).serverUpdateMessage(p)));
+    return success(c, unwrap(await (await liveChannelRoom(c.env, p.channel_id)).serverUpdateMessage(p)));
   });
 
   writeRoute(app, "server.chat.deletemessage", requireServerKey("moderate"), async (c) => {
     const p = validate(ChatDelete, await readParams(c));
-    unwrap(await channelRoom(c.env, p.channel_id).serverDeleteMessage(p));
+    unwrap(await (await liveChannelRoom(c.env, p.channel_id)).serverDeleteMessage(p));
     return success(c);
   });
 
@@ -106,19 +109,19 @@ export function serverRoutes() {
 
   readRoute(app, "server.channel.info", requireServerKey("read"), async (c) => {
     const { channel_id } = validate(ChannelRef, await readParams(c));
-    return success(c, { channel: unwrap(await channelRoom(c.env, channel_id).serverInfo()) });
+    return success(c, { channel: unwrap(await (await liveChannelRoom(c.env, channel_id)).serverInfo()) });
   });
 
   readRoute(app, "server.channel.members", requireServerKey("read"), async (c) => {
     const { channel_id } = validate(ChannelRef, await readParams(c));
-    return success(c, { members: unwrap(await channelRoom(c.env, channel_id).serverMembers()) });
+    return success(c, { members: unwrap(await (await liveChannelRoom(c.env, channel_id)).serverMembers()) });
   });
 
   readRoute(app, "server.channel.history", requireServerKey("read"), async (c) => {
     const q = validate(ChannelHistory, await readParams(c));
     const config = loadConfig(c.env);
     const limit = pageLimit(q.limit, config.historyPageDefault, config.historyPageMax);
-    return success(c, unwrap(await channelRoom(c.env, q.channel_id).serverHistory({ before_id: q.before_id, after_id: q.after_id, limit })));
+    return success(c, unwrap(await (await liveChannelRoom(c.env, q.channel_id)).serverHistory({ before_id: q.before_id, after_id: q.after_id, limit })));
   });
 
   readRoute(app, "server.user.presence", requireServerKey("read"), async (c) => {

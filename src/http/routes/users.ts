@@ -63,7 +63,7 @@ export function userRoutes() {
   });
 
   readRoute(app, "user.info", requireUser, async (c) => {
-    await readParams(c); // no parameters, but a malformed body is still 400/413/415 (SPEC §2)
+    await readParams(c); // no parameters, but a malformed body is still 400/413/415 (docs/protocol.md#order-of-checks)
     const user = await new Directory(c.env.DB).userById(c.var.userId);
     if (!user) throw new ApiError(404, "user_not_found", "no such user");
     return success(c, { user: await presentUser(c.env, profileOf(user)) });

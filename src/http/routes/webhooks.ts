@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { loadConfig } from "../../config";
 import { frameFromText } from "../../protocol/envelope";
-import { channelRoom } from "../../rooms/stubs";
+import { liveChannelRoom } from "../rooms";
 import * as S from "../serverSchemas";
 import { EndpointStore } from "../../webhooks/endpoints";
 import { enqueue, forgetSubscriptions, tasksFor } from "../../webhooks/outbox";
@@ -63,15 +63,17 @@ export function webhookRoutes() {
     const p = validate(S.WebhookReplay, await readParams(c));
     const config = loadConfig(c.env);
     const limit = pageLimit(p.limit, config.webhookReplayPageMax, config.webhookReplayPageMax);
+    // The channel first: a removed channel is 404 before any rule about the endpoint.
+    const room = await liveChannelRoom(c.env, p.channel_id);
     const store = new EndpointStore(c.env.DB);
     const webhook = await store.get(p.webhook_id);
     if (!webhook) throw noEndpoint();
     if (webhook.channel_ids && !webhook.channel_ids.includes(p.channel_id)) {
-      throw new ApiError(422, "invalid_params", "channel_id: the endpoint does not subscribe to this channel", {
+      throw new ApiError(422, "not_subscribed", "channel_id: the endpoint does not subscribe to this channel", {
         channel_id: "the endpoint does not subscribe to this channel",
       });
     }
-    const page = unwrap(await channelRoom(c.env, p.channel_id).serverLog(p.since_seq, limit));
+    const page = unwrap(await room.serverLog(p.since_seq, limit));
     const sub = { id: webhook.webhook_id, events: new Set<string>(webhook.events), channels: null };
     const tasks = page.frames.map((text) => frameFromText(text).event).flatMap((e) =>
       tasksFor([sub], { event: e.event, channel_id: page.channel_id, seq: e.meta.seq, time: e.meta.time, payload: e.payload }),
