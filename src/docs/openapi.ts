@@ -32,7 +32,7 @@ const ERROR_STATUSES: Record<string, string> = {
   "413": `Too large: a body over ${BODY_LIMIT_BYTES / 1024} KiB, or text over the text limit (default ${DEFAULTS.textLimitBytes / 1024} KiB of UTF-8)`,
   "415": "Unsupported content type (JSON, urlencoded and multipart are read)",
   "422":
-    "Invalid parameters (each failing field repeated as a top-level key); code unknown_user, unknown_message or unknown_seq: a parameter names a user, message or event that does not exist; not_subscribed: a webhook endpoint that does not follow the channel; invalid_url: a webhook URL the service does not deliver to",
+    "Invalid parameters (each failing field repeated as a top-level key); code unknown_user, unknown_message or unknown_seq: a parameter names a user, message or event that does not exist; not_subscribed: a webhook endpoint that does not follow the channel; invalid_url: a webhook URL the service does not deliver to; invalid_subscription: a push endpoint the service does not deliver to, or a key that is not a P-256 point",
   "429": "Rate limited or a per-user quota met (Retry-After)",
   "500": "Internal error",
 };

@@ -23,14 +23,16 @@ export const PushSubscribe = z.object({
     .trim()
     .max(2048, "must be at most 2048 characters")
     .regex(/^https?:\/\/\S+$/, "must be an https URL")
-    .describe("the push service's URL for this device: https (development also takes http to loopback)"),
+    .describe(
+      "the push service's URL for this device: https (development also takes http to loopback); never a private or internal address (422 invalid_subscription)",
+    ),
   expirationTime: z.number().nullable().optional(),
   keys: jsonObject(
     z.object({
       p256dh: z
         .string()
         .regex(/^B[A-Za-z0-9_-]{86}=?$/, "must be a base64url uncompressed P-256 point (65 bytes)")
-        .describe("the user agent's P-256 public key, uncompressed (65 bytes, base64url); it must lie on the curve"),
+        .describe("the user agent's P-256 public key, uncompressed (65 bytes, base64url); it must lie on the curve (else 422 invalid_subscription)"),
       auth: z.string().regex(/^[A-Za-z0-9_-]{22}(==)?$/, "must be a base64url 16-byte secret").describe("16 bytes, base64url"),
     }),
   ).meta({ type: ["object", "string"], description: "{p256dh, auth} (base64url), or that object as a JSON string" }),

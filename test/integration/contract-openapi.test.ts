@@ -21,7 +21,7 @@ const RUNS = 10;
  * message or event that does not exist, an endpoint that does not follow the channel, or a webhook
  * URL the service does not deliver to.
  */
-const UNPREDICTABLE_CODES = ["unknown_user", "unknown_message", "unknown_seq", "not_subscribed", "invalid_url"];
+const UNPREDICTABLE_CODES = ["unknown_user", "unknown_message", "unknown_seq", "not_subscribed", "invalid_url", "invalid_subscription"];
 /**
  * Operations that end the caller's session or account (or change its password). Each of their
  * requests goes as a fresh user holding a second session, so the users every other operation
