@@ -4,15 +4,7 @@
  * channel (docs/push.md, "The demo"). Typed locally: the demo's tsconfig has the DOM library, not
  * the worker one.
  */
-interface PushPayload {
-  title: string;
-  body: string;
-  channel_id: number;
-  message_id: number;
-  unread_count: number;
-  total_unread_count: number;
-  count: number;
-}
+import type { PushPayload } from "../src/contracts/push";
 
 interface WaitUntil {
   waitUntil(p: Promise<unknown>): void;

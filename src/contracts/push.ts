@@ -59,3 +59,16 @@ export interface PushSettingsView {
   mode: PushMode;
   muted_channel_ids: number[];
 }
+
+/** The decrypted payload a service worker receives. */
+export interface PushPayload {
+  title: string;
+  body: string;
+  channel_id: number;
+  message_id: number;
+  /** the channel's unread messages, and the user's over all channels, when the push was sent */
+  unread_count: number;
+  total_unread_count: number;
+  /** messages and alerts this push stands for */
+  count: number;
+}

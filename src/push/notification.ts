@@ -1,8 +1,8 @@
 import type { PendingPushRow } from "../storage/pushStore";
 
-import { PUSH_MODES, type PushMode, type UnreadHint } from "../contracts/push";
+import { PUSH_MODES, type PushMode, type PushPayload, type UnreadHint } from "../contracts/push";
 
-export { PUSH_MODES, type PushMode, type UnreadHint };
+export { PUSH_MODES, type PushMode, type PushPayload, type UnreadHint };
 export const DEFAULT_PUSH_MODE: PushMode = "alerts";
 
 export type PushKind = "alert" | "message";
@@ -12,18 +12,6 @@ export function wantsPush(mode: PushMode, kind: PushKind, muted: boolean): boole
   return kind === "alert" || mode === "all";
 }
 
-/** The decrypted payload a service worker receives. */
-export interface PushPayload {
-  title: string;
-  body: string;
-  channel_id: number;
-  message_id: number;
-  /** the channel's unread messages, and the user's over all channels, when the push was sent */
-  unread_count: number;
-  total_unread_count: number;
-  /** messages and alerts this push stands for */
-  count: number;
-}
 
 /** Title and body stay short: the whole payload must fit the 4 KiB a push service accepts. */
 const TITLE_CHARS = 100;
