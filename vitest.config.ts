@@ -2,6 +2,14 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { buildDemo } from "./demo/build.ts";
 
+/** Integration files that open channel sockets: they run once more with the channel sharded. */
+const CHANNEL_SOCKET_TESTS = [
+  "alarm", "broadcast", "budgets", "faults", "hibernation", "hostile", "locks", "membership", "operator",
+  "presence", "presence-channels", "presence-leases", "profile", "quotas", "resume", "room-caches",
+  "room-storage", "security-tokens", "server-api", "sessions", "ws-auth", "ws-basics", "ws-commands",
+  "ws-filters", "http-chat",
+].map((name) => `test/integration/${name}.test.ts`);
+
 /**
  * Three layers: pure units in Node, integration inside workerd through the real
  * entry point, and e2e with real `ws` clients against `npm start` (the README's command).
@@ -11,40 +19,47 @@ export default defineConfig(async () => {
   // run directly rather than through `npm test`.
   buildDemo();
   const migrations = await readD1Migrations("./migrations");
+  const integration = (name: string, include: string[], bindings: Record<string, string>) => ({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            ENVIRONMENT: "development",
+            // PBKDF2 at full strength costs ~50 ms a hash; tests create hundreds of users.
+            PBKDF2_ITERATIONS: "1000",
+            OPERATOR_TOKEN: "test-operator-token",
+            // Request lines would drown the test output; the log test turns them back on.
+            LOG_LEVEL: "warn",
+            // Small enough that a test can reach it (production default 1000).
+            MAX_UNAUTHENTICATED_PER_ROOM: "20",
+            // A revocation made elsewhere is seen within this; short so a test can wait it out.
+            SESSION_CHECK_TTL_MS: "1000",
+            TEST_MIGRATIONS: migrations,
+            ...bindings,
+          },
+        },
+      }),
+    ],
+    test: {
+      name,
+      include,
+      // The shard tests need the tiny cap of their own project.
+      exclude: name === "integration" ? ["test/integration/shards/**"] : [],
+      setupFiles: ["./test/integration/setup.ts"],
+      testTimeout: 20_000,
+    },
+  });
   return {
     test: {
       projects: [
         {
           test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
         },
-        {
-          plugins: [
-            cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
-              miniflare: {
-                bindings: {
-                  ENVIRONMENT: "development",
-                  // PBKDF2 at full strength costs ~50 ms a hash; tests create hundreds of users.
-                  PBKDF2_ITERATIONS: "1000",
-                  OPERATOR_TOKEN: "test-operator-token",
-                  // Request lines would drown the test output; the log test turns them back on.
-                  LOG_LEVEL: "warn",
-                  // Small enough that a test can reach it (production default 1000).
-                  MAX_UNAUTHENTICATED_PER_ROOM: "20",
-                  // A revocation made elsewhere is seen within this; short so a test can wait it out.
-                  SESSION_CHECK_TTL_MS: "1000",
-                  TEST_MIGRATIONS: migrations,
-                },
-              },
-            }),
-          ],
-          test: {
-            name: "integration",
-            include: ["test/integration/**/*.test.ts"],
-            setupFiles: ["./test/integration/setup.ts"],
-            testTimeout: 20_000,
-          },
-        },
+        integration("integration", ["test/integration/**/*.test.ts"], {}),
+        // The channel-socket layer again with every channel spread over fan-out shards of two
+        // sockets each (docs/architecture.md "Fan-out shards"): shards must be invisible to it.
+        integration("integration-sharded", [...CHANNEL_SOCKET_TESTS, "test/integration/shards/**/*.test.ts"], { SHARD_SOCKET_CAP: "2" }),
         {
           test: {
             name: "e2e",

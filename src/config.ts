@@ -40,6 +40,11 @@ export interface Config {
   maxLocksPerUser: number;
   /** authenticated sockets one user holds in one room (a channel, or the user stream) at once */
   maxSocketsPerUser: number;
+  /**
+   * sockets one object of a channel holds before the channel spreads over fan-out shards
+   * (docs/architecture.md "Fan-out shards"); the channel's room holds the first ones itself
+   */
+  shardSocketCap: number;
   sessionCheckTtlMs: number;
   serverKeyCacheMs: number;
   webhookCacheMs: number;
@@ -96,6 +101,7 @@ export const DEFAULTS: Config = {
   failedLookupsPerHour: 500,
   maxLocksPerUser: 100,
   maxSocketsPerUser: 50,
+  shardSocketCap: 1000,
   sessionCheckTtlMs: 5000,
   serverKeyCacheMs: 5000,
   webhookCacheMs: 5000,
@@ -147,6 +153,7 @@ const VAR_NAMES: Record<Exclude<keyof Config, "environment" | "logLevel">, strin
   failedLookupsPerHour: "QUOTA_FAILED_LOOKUPS_PER_HOUR",
   maxLocksPerUser: "MAX_LOCKS_PER_USER",
   maxSocketsPerUser: "MAX_SOCKETS_PER_USER",
+  shardSocketCap: "SHARD_SOCKET_CAP",
   sessionCheckTtlMs: "SESSION_CHECK_TTL_MS",
   serverKeyCacheMs: "SERVER_KEY_CACHE_MS",
   webhookCacheMs: "WEBHOOK_CACHE_MS",

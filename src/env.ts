@@ -1,4 +1,5 @@
 import type { ChannelRoomRpc } from "./contracts/channelRoom";
+import type { ChannelShardRpc } from "./contracts/channelShard";
 import type { StatsRoomRpc } from "./contracts/stats";
 import type { UserRoomRpc } from "./contracts/userRoom";
 import type { WebhookTask } from "./contracts/webhooks";
@@ -9,6 +10,8 @@ export interface Env {
   DB: D1Database;
   CHANNEL_ROOM: DurableObjectNamespace<ChannelRoomRpc>;
   USER_ROOM: DurableObjectNamespace<UserRoomRpc>;
+  /** A hot channel's fan-out shards (src/channel/ChannelShard.ts), placed by its ChannelRoom. */
+  CHANNEL_SHARD: DurableObjectNamespace<ChannelShardRpc>;
   STATS: DurableObjectNamespace<StatsRoomRpc>;
   /** Room figures over time (src/ops/stats.ts); optional so a deployment without it still runs. */
   METRICS?: AnalyticsEngineDataset;

@@ -34,6 +34,11 @@ import { react } from "./reactions";
 import { UnreadPusher, allRead, messagesArrived, readNotification, receiptTimer } from "./receipts";
 import type { ChannelObject, ChannelRoomRpc, CreateChannelInput, HistoryQuery, MemberObject } from "../contracts/channelRoom";
 import { WebhookOutbox } from "../webhooks/outbox";
+import type { ShardAdmission, ShardResume } from "../contracts/channelShard";
+import { ShardStore } from "../storage/shardStore";
+import { RoomLeases } from "../storage/roomLeases";
+import { PresenceLeases } from "./presenceLeases";
+import { ShardFanout } from "./shardFanout";
 import { type ServerLogPage, SERVER_MEMBER, serverBotMessage } from "./server";
 
 /** `_meta`: the channel was removed while its directory change was undelivered; vacate once delivered. */
@@ -54,6 +59,10 @@ function memberObject(m: MemberRow): MemberObject {
 export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
   private readonly store: ChannelStore;
   private readonly presence: ChannelPresence;
+  private readonly leases: PresenceLeases;
+  /** sockets admitted on the channel's fan-out shards */
+  private readonly shards: ShardStore;
+  private readonly fanout: ShardFanout;
   /** the D1 directory's entry for this channel, kept in step through the outbox */
   private readonly directory: DirectorySync;
   /** last delivered chat.userTyping per user (a cache of `_meta` typing:<uid>, which survives eviction) */
@@ -66,12 +75,33 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
       store: this.store,
       env,
       clock: this.clock,
-      renewEveryMs: leaseTiming(this.config.pingIntervalMs).renewEveryMs,
-      live: (fresh) => this.live(fresh),
       broadcast: (frame) => this.broadcast(frame),
-      armAt: (at) => this.armAt(at),
     });
-    this.timers.push(this.presence.timer());
+    this.leases = new PresenceLeases({
+      leases: new RoomLeases(ctx.storage.sql, this.meta),
+      env,
+      clock: this.clock,
+      renewEveryMs: leaseTiming(this.config.pingIntervalMs).renewEveryMs,
+      roomKey: () => {
+        const channel = this.store.channel();
+        return channel ? `channel:${channel.id}` : null;
+      },
+      live: (fresh) => this.live(fresh),
+      armAt: (at) => this.armAt(at),
+      apply: (uid, state) => this.presence.apply(uid, state),
+    });
+    this.timers.push(this.leases.timer());
+    this.shards = new ShardStore(ctx.storage.sql);
+    this.fanout = new ShardFanout(
+      {
+        env,
+        shards: this.shards,
+        cap: this.config.shardSocketCap,
+        authDeadlineMs: this.config.authDeadlineMs,
+        now: () => this.clock.now(),
+      },
+      () => this.store.channel()?.id ?? null,
+    );
     this.timers.push(...this.messageLifeTimers());
     this.directory = new DirectorySync({
       outbox: new OutboxStore(ctx.storage.sql),
@@ -340,6 +370,7 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
     for (const [ws, conn] of this.live()) {
       if (conn.s.uid === targetId) closing.push(this.closeConn(ws, conn, CloseCode.NotAllowed, "removed from channel"));
     }
+    this.fanout.close(CloseCode.NotAllowed, "removed from channel", targetId);
     this.broadcast(updateFrame);
     await Promise.all(closing);
     await userRoom(this.env, targetId).membershipChanged(targetId, channelId, false, [{ event: "user_removed.channel", payload: removed }]);
@@ -404,6 +435,8 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
     this.broadcast(frame);
     const closing: Promise<void>[] = [];
     for (const [ws, conn] of this.live()) closing.push(this.closeConn(ws, conn, CloseCode.ChannelRemoved, "channel removed"));
+    this.fanout.close(CloseCode.ChannelRemoved, "channel removed");
+    closing.push(this.fanout.flush());
     await Promise.all(closing);
     await settleAll(
       "channel.remove announcement failed",
@@ -462,11 +495,11 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
   }
 
   protected override async onAuthenticated(session: Session): Promise<void> {
-    await this.presence.connected(session);
+    await this.leases.connected(session);
   }
 
   protected override async onDisconnected(session: Session): Promise<void> {
-    await this.presence.disconnected(session);
+    await this.leases.disconnected(session);
   }
 
   // --- message life: edits, deletes, reactions, reads, unread, alerts, actions, locks ------------
@@ -650,6 +683,81 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
     return ok({ channel_id: a.channel.id, frames: texts, last_seq: upTo, has_more: upTo < seq });
   }
 
+  // --- fan-out shards (docs/architecture.md "Fan-out shards") --------------------------------------
+
+  /** A socket upgrade: held here below the cap, otherwise passed to the shard with room for it. */
+  override async fetch(request: Request): Promise<Response> {
+    const channel = this.vacated ? null : this.store.channel();
+    if (channel && !channel.removed && request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      // The channel's cap on unauthenticated sockets counts those waiting on its shards too.
+      if (this.openSockets() >= this.config.shardSocketCap && this.tooManyPending()) return this.refusePending();
+      const k = this.fanout.place(this.openSockets());
+      if (k !== null) return this.fanout.stub(k).fetch(request);
+    }
+    return super.fetch(request);
+  }
+
+  protected override pendingElsewhere(): number {
+    return this.fanout.placedCount();
+  }
+
+  protected override socketsElsewhere(userId: number): number {
+    return this.vacated ? 0 : this.shards.ofUser(userId);
+  }
+
+  async shardAdmit(k: number, userId: number): Promise<ShardAdmission> {
+    this.fanout.admitted(k); // the socket's place is decided, whatever the answer
+    const channel = this.vacated ? null : this.store.channel();
+    if (!channel || channel.removed) {
+      return this.vacated || channel?.removed
+        ? { ok: false, code: CloseCode.ChannelRemoved, reason: "channel removed" }
+        : { ok: false, code: CloseCode.NotAllowed, reason: "not a member of this channel" };
+    }
+    if (!this.store.member(userId)) return { ok: false, code: CloseCode.NotAllowed, reason: "not a member of this channel" };
+    // The same count as a socket here: the user's sockets on every object of the channel.
+    if (this.socketsOf(userId) + this.shards.ofUser(userId) >= this.config.maxSocketsPerUser) {
+      return { ok: false, code: CloseCode.RateLimited, reason: "too many sockets" };
+    }
+    this.shards.admitted(k, userId);
+    return { ok: true, channel_id: channel.id, epoch: this.store.epoch(), seq: this.events.watermark() };
+  }
+
+  async shardLeft(k: number, userId: number): Promise<void> {
+    if (!this.vacated) this.shards.left(k, userId);
+  }
+
+  async shardLog(after: number, upTo: number): Promise<string[] | null> {
+    return this.vacated ? null : this.store.eventsBetween(after, Math.min(upTo, this.events.watermark()));
+  }
+
+  async shardResume(userId: number, epoch: string, since: number, liveFrom: number): Promise<ShardResume> {
+    if (this.vacated) return { recovered: false, frames: [] };
+    const member = this.store.member(userId);
+    const session = { ls: liveFrom } as ResumeSession;
+    const plan = this.events.resume(session, epoch, since, member?.joined_seq ?? null);
+    return plan.recovered ? { recovered: true, frames: plan.frames.map((f) => f.text) } : { recovered: false, frames: [] };
+  }
+
+  /** Sessions ended: closed here and on every shard holding a socket of the user. */
+  override async sessionsEnded(userId: number, sids: number[]): Promise<number> {
+    const here = await super.sessionsEnded(userId, sids);
+    const there = await this.onShardsOf(userId, (stub) => stub.sessionsEnded(userId, sids));
+    return here + there;
+  }
+
+  override async disconnectUser(userId: number, code: number, reason: string): Promise<number> {
+    const here = await super.disconnectUser(userId, code, reason);
+    const there = await this.onShardsOf(userId, (stub) => stub.disconnectUser(userId, code, reason));
+    return here + there;
+  }
+
+  private async onShardsOf(userId: number, call: (stub: ReturnType<ShardFanout["stub"]>) => Promise<number>): Promise<number> {
+    if (this.vacated || !this.store.channel()) return 0;
+    const ks = this.shards.active().filter((k) => this.shards.holds(k, userId));
+    const settled = await settleAll("shard call failed", ks.map((k) => call(this.fanout.stub(k))));
+    return settled.reduce((sum, r) => sum + (r.status === "fulfilled" ? r.value : 0), 0);
+  }
+
   // --- commands -----------------------------------------------------------------------------------
 
   protected async onCommand(ws: WebSocket, conn: Conn, command: Command): Promise<void> {
@@ -731,12 +839,15 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
   protected override broadcast(frame: OutFrame, target: { only?: number; except?: number } = {}): number {
     if (frame.event.meta.seq === undefined) {
       if (target.only === undefined) this.toWebhooks(frame);
+      this.fanout.frame(frame, target);
       return super.broadcast(frame, target);
     }
     let sent = 0;
     for (const f of this.events.publish(frame, this.clock.now())) {
       this.toWebhooks(f);
-      sent = super.broadcast(f, f === frame ? target : {});
+      const t = f === frame ? target : {};
+      sent = super.broadcast(f, t);
+      this.fanout.frame(f, t);
     }
     return sent;
   }

@@ -3,6 +3,7 @@ import type { Command } from "../protocol/commands";
 import type { UserProfile } from "../protocol/objects";
 import type * as wire from "../protocol/wire";
 import type { Result } from "./result";
+import type { ShardHostRpc } from "./channelShard";
 import type { SocketRoomRpc } from "./socketRoom";
 
 /** The seed's message object (schema: src/protocol/wire.ts). `content` is returned verbatim. */
@@ -62,7 +63,7 @@ export type HistoryPage = { messages: MessageObject[]; has_more: boolean };
  * A channel's room as the worker and the user rooms call it (src/channel/ChannelRoom.ts). `userId`
  * is the caller; every method answers the channel rules' failures as values.
  */
-export interface ChannelRoomRpc extends SocketRoomRpc {
+export interface ChannelRoomRpc extends SocketRoomRpc, ShardHostRpc {
   // the worker's channel routes
   create(input: CreateChannelInput): Promise<Result<ChannelObject>>;
   info(userId: number): Promise<Result<ChannelObject>>;

@@ -126,8 +126,14 @@ export abstract class SocketRoom extends DurableObject<Env> {
   protected absentId(_roomId: number): Promise<CloseDecision | null> {
     return Promise.resolve(null);
   }
-  /** May this user hold a socket here? */
-  protected abstract admit(claims: RtmClaims): Admission;
+  /** May this user hold a socket here? (A fan-out shard asks its channel's room.) */
+  protected abstract admit(claims: RtmClaims): Admission | Promise<Admission>;
+  /** An admission granted by `admit` went unused: the socket closed while it was being decided. */
+  protected admissionUnused(_userId: number): Promise<void> | void {}
+  /** The user's authenticated sockets held for this room by other objects (a channel's shards). */
+  protected socketsElsewhere(_userId: number): number {
+    return 0;
+  }
   /** Payload of `rtm.ready` beyond connection_id and user_id (may record state in the session; it is persisted). */
   protected abstract readyPayload(session: Session): Record<string, unknown>;
   /** A decoded, authenticated command other than auth, ping and filter. Throw CommandError to reply an error. */
@@ -152,12 +158,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     }
     if (this.vacated) return answerAbsentRoom(this.env, this.config, this.vacated);
     if (roomId !== null) this.bind(roomId);
-    if (this.tooManyPending()) {
-      return Response.json(
-        { meta: { ok: false, error: "too many unauthenticated connections; retry shortly", code: "too_many_pending" } },
-        { status: 429, headers: { "Retry-After": String(Math.ceil(this.config.authDeadlineMs / 1000)) } },
-      );
-    }
+    if (this.tooManyPending()) return this.refusePending();
 
     const pair = new WebSocketPair();
     const client = pair[0];
@@ -182,13 +183,25 @@ export abstract class SocketRoom extends DurableObject<Env> {
    */
   private pendingAuth: number | null = null;
 
-  private tooManyPending(): boolean {
+  protected tooManyPending(): boolean {
     if (this.pendingAuth === null) {
       let pending = 0;
       for (const conn of this.index.open().values()) if (conn.s.uid === null) pending++;
       this.pendingAuth = pending;
     }
-    return this.pendingAuth >= this.config.maxUnauthenticatedPerRoom;
+    return this.pendingAuth + this.pendingElsewhere() >= this.config.maxUnauthenticatedPerRoom;
+  }
+
+  /** Unauthenticated sockets this room placed on other objects (a channel's shards). */
+  protected pendingElsewhere(): number {
+    return 0;
+  }
+
+  protected refusePending(): Response {
+    return Response.json(
+      { meta: { ok: false, error: "too many unauthenticated connections; retry shortly", code: "too_many_pending" } },
+      { status: 429, headers: { "Retry-After": String(Math.ceil(this.config.authDeadlineMs / 1000)) } },
+    );
   }
 
   private settlePending(): void {
@@ -334,10 +347,13 @@ export abstract class SocketRoom extends DurableObject<Env> {
       return this.closeConn(ws, conn, CloseCode.AuthFailed, "token is for another user");
     }
     if (first) {
-      const admission = this.admit(claims);
+      const decided = this.admit(claims);
+      const admission = decided instanceof Promise ? await decided : decided;
       if (!admission.ok) return this.closeConn(ws, conn, admission.close.code, admission.close.reason);
+      if (conn.closed) return this.admissionUnused(claims.user_id);
       // Checked and counted in one synchronous step, so concurrent auths cannot both take the last place.
-      if ((this.index.ofUser(claims.user_id)?.size ?? 0) >= this.config.maxSocketsPerUser) {
+      if (this.socketsOf(claims.user_id) + this.socketsElsewhere(claims.user_id) >= this.config.maxSocketsPerUser) {
+        await this.admissionUnused(claims.user_id);
         return this.closeConn(ws, conn, CloseCode.RateLimited, "too many sockets");
       }
       conn.s.uid = claims.user_id;
@@ -512,6 +528,16 @@ export abstract class SocketRoom extends DurableObject<Env> {
     } catch {
       // the socket is closing; its close handler cleans up
     }
+  }
+
+  /** The user's authenticated, open sockets here. */
+  protected socketsOf(userId: number): number {
+    return this.index.ofUser(userId)?.size ?? 0;
+  }
+
+  /** Open sockets here, authenticated or not. */
+  protected openSockets(): number {
+    return this.index.open().size;
   }
 
   /**

@@ -1,1 +1,1 @@
-export { channelRoom, userRoom } from "../contracts/rooms";
+export { channelRoom, channelShard, userRoom } from "../contracts/rooms";

@@ -117,6 +117,13 @@ export const CHANNEL_SCHEMA: readonly string[] = [
      user_id INTEGER NOT NULL,
      PRIMARY KEY (message_id, user_id)
    ) WITHOUT ROWID;`,
+  // Sockets admitted on the channel's fan-out shards, per shard and user (storage/shardStore.ts).
+  `CREATE TABLE shard_sockets (
+     k INTEGER NOT NULL,
+     user_id INTEGER NOT NULL,
+     n INTEGER NOT NULL,
+     PRIMARY KEY (k, user_id)
+   ) WITHOUT ROWID;`,
 ];
 
 export type ChannelRow = {
@@ -527,25 +534,5 @@ export class ChannelStore {
 
   setPresenceVersion(userId: number, v: number): void {
     this.meta.set(`presence_v:${userId}`, v);
-  }
-
-  /**
-   * Users whose connections here this room has reported to their UserRoom (lease holders): those
-   * with a lease id (`lease:<uid>`), so opening or closing a lease is one write.
-   */
-  leaseHolders(): number[] {
-    return this.sql
-      .exec<{ key: string }>("SELECT key FROM _meta WHERE key >= 'lease:' AND key < 'lease;'")
-      .toArray()
-      .map((r) => Number(r.key.slice("lease:".length)));
-  }
-
-  /** Next lease renewal (ms, room clock); 0 when none is scheduled. */
-  leaseRenewAt(): number {
-    return this.meta.get<number>("lease_renew_at") ?? 0;
-  }
-
-  setLeaseRenewAt(at: number): void {
-    this.meta.set("lease_renew_at", at);
   }
 }

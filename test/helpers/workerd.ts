@@ -41,3 +41,29 @@ export async function advanceAndRunAlarm(stub: Stub, ms: number): Promise<boolea
 export async function alarmOf(stub: Stub): Promise<number | null> {
   return runInDurableObject(stub, (_room, state) => state.storage.getAlarm());
 }
+
+export function shardStub(channelId: number, k: number) {
+  return env.CHANNEL_SHARD.get(env.CHANNEL_SHARD.idFromName(`shard:${channelId}:${k}`));
+}
+
+/** Connection ids of the open sockets an object holds (a channel's room, or one of its shards). */
+export async function connIdsOf(stub: ReturnType<typeof channelStub> | ReturnType<typeof shardStub>): Promise<string[]> {
+  return runInDurableObject(stub, (_obj, state) =>
+    state.getWebSockets().map((ws) => (ws.deserializeAttachment() as { cid: string }).cid),
+  );
+}
+
+/** SHARD_SOCKET_CAP of this test project (the integration-sharded project runs with 2). */
+export const SHARD_CAP = Number((env as unknown as Record<string, string>).SHARD_SOCKET_CAP ?? 1000);
+
+/**
+ * The objects holding `sockets` sockets opened one after another on a fresh channel: its room
+ * first, then shards 1, 2, ... (one room unless the project shards channels).
+ */
+export function channelObjects(channelId: number, sockets: number) {
+  const count = Math.max(1, Math.ceil(sockets / SHARD_CAP));
+  return Array.from({ length: count }, (_, i) => ({
+    name: i === 0 ? `channel:${channelId}` : `shard:${channelId}:${i}`,
+    stub: i === 0 ? channelStub(channelId) : shardStub(channelId, i),
+  }));
+}

@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { pinLogLevel } from "../../src/ops/log";
-import { advanceAndRunAlarm, api, BASE, channelSocket, channelStub } from "../helpers/workerd";
+import { advanceAndRunAlarm, api, BASE, channelObjects, channelSocket } from "../helpers/workerd";
 
 async function systemInfo(token: string | null, query = "") {
   const res = await SELF.fetch(`${BASE}/api/v1/system.info${query}`, {
@@ -33,13 +33,18 @@ describe("system.info", () => {
     for (const s of sockets) for (let i = 0; i < 5; i++) await s.event("chat.postMessage");
 
     // The room reports at its ping check: 26 s of silence also pings each socket once.
-    await advanceAndRunAlarm(channelStub(channel.id), 26_000);
+    // (Each object holding the sockets reports its own row: one room, or the room and its shards.)
+    const objects = channelObjects(channel.id, sockets.length);
+    for (const o of objects) await advanceAndRunAlarm(o.stub, 26_000);
     for (const s of sockets) await s.event("ping");
 
     const r = await systemInfo("test-operator-token", "?rooms=1");
     expect(r.status).toBe(200);
     expect(r.body.system.version).toMatch(/^\d+\.\d+\.\d+/);
-    const row = r.body.system.rooms.find((x: any) => x.room === `channel:${channel.id}`);
+    const rows = r.body.system.rooms.filter((x: any) => objects.some((o) => o.name === x.room));
+    expect(rows).toHaveLength(objects.length);
+    const sum = (field: string) => rows.reduce((n: number, x: any) => n + x[field], 0);
+    const row = { connections: sum("connections"), messages_in: sum("messages_in"), messages_out: sum("messages_out"), alarm_at: Math.min(...rows.map((x: any) => x.alarm_at)) };
     // in: 3 ws_auth + 5 posts; out: every frame the three sockets received (rtm.ready, presence,
     // 3×5 chat.postMessage, 3 pings)
     const received = sockets.reduce((n, s) => n + s.raw.length, 0);

@@ -1,6 +1,6 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, channelSocket, userStub } from "../helpers/workerd";
+import { api, channelObjects, channelSocket, userStub } from "../helpers/workerd";
 
 async function leases(userId: number): Promise<{ conn_id: string; room: string }[]> {
   return runInDurableObject(userStub(userId), (_room, state) =>
@@ -27,8 +27,10 @@ describe("presence leases per user and room", () => {
       await s.auth(alice.wsToken);
       sockets.push(s);
     }
-    const held = await until(() => leases(alice.user.id), (l) => l.length === 1);
-    expect(held).toEqual([{ conn_id: expect.any(String), room: `channel:${channel.id}` }]);
+    // One lease per object holding her sockets: the channel's room (and each fan-out shard, when sharded).
+    const objects = channelObjects(channel.id, 5).map((o) => o.name);
+    const held = await until(() => leases(alice.user.id), (l) => l.length === objects.length);
+    expect(held).toEqual(objects.map((room) => ({ conn_id: expect.any(String), room })));
     for (const s of sockets.slice(0, 4)) s.close();
     await new Promise((r) => setTimeout(r, 200));
     expect(await leases(alice.user.id)).toHaveLength(1);
