@@ -10,6 +10,12 @@ const CHANNEL_SOCKET_TESTS = [
   "ws-filters", "http-chat",
 ].map((name) => `test/integration/${name}.test.ts`);
 
+/** e2e files whose clients open channel sockets: they run once more against sharded servers. */
+const E2E_CHANNEL_SOCKET_TESTS = [
+  "client", "exhaustion", "hostile", "membership-presence", "message-life", "push", "restart", "seq", "sessions",
+  "sockets", "walkthrough", "webhooks",
+].map((name) => `test/e2e/${name}.test.ts`);
+
 /**
  * Three layers: pure units in Node, integration inside workerd through the real
  * entry point, and e2e with real `ws` clients against `npm start` (the README's command).
@@ -50,6 +56,19 @@ export default defineConfig(async () => {
       testTimeout: 20_000,
     },
   });
+  const e2e = (name: string, include: string[], env: Record<string, string>) => ({
+    test: {
+      name,
+      include,
+      environment: "node",
+      env,
+      globalSetup: ["./test/e2e/global-setup.ts"],
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
+      // One wrangler dev serves the whole layer; files run one after another against it.
+      fileParallelism: false,
+    },
+  });
   return {
     test: {
       projects: [
@@ -60,18 +79,10 @@ export default defineConfig(async () => {
         // The channel-socket layer again with every channel spread over fan-out shards of two
         // sockets each (docs/architecture.md "Fan-out shards"): shards must be invisible to it.
         integration("integration-sharded", [...CHANNEL_SOCKET_TESTS, "test/integration/shards/**/*.test.ts"], { SHARD_SOCKET_CAP: "2" }),
-        {
-          test: {
-            name: "e2e",
-            include: ["test/e2e/**/*.test.ts"],
-            environment: "node",
-            globalSetup: ["./test/e2e/global-setup.ts"],
-            testTimeout: 60_000,
-            hookTimeout: 120_000,
-            // One wrangler dev serves the whole layer; files run one after another against it.
-            fileParallelism: false,
-          },
-        },
+        e2e("e2e", ["test/e2e/**/*.test.ts"], {}),
+        // The same clients against servers started with SHARD_SOCKET_CAP=2 (test/helpers/server.ts
+        // passes it on): every channel of more than two sockets spreads over fan-out shards.
+        e2e("e2e-sharded", E2E_CHANNEL_SOCKET_TESTS, { SHARD_SOCKET_CAP: "2" }),
       ],
     },
   };

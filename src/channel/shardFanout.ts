@@ -85,6 +85,7 @@ export class ShardFanout {
 
   /** A frame the room broadcast, for every active shard (no work at all while there is none). */
   frame(frame: OutFrame, target: { only?: number; except?: number }): void {
+    if (!this.h.shards.any()) return;
     const item: ShardItem = { frame: frame.text };
     const seq = frame.event.meta.seq;
     if (seq !== undefined) item.seq = seq;
@@ -99,7 +100,7 @@ export class ShardFanout {
   }
 
   private push(item: ShardItem): void {
-    if (this.h.shards.active().length === 0) return;
+    if (!this.h.shards.any()) return;
     this.pending.push(item);
     if (this.scheduled) return;
     this.scheduled = true;

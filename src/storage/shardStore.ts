@@ -29,6 +29,11 @@ export class ShardStore {
     return users;
   }
 
+  /** Whether any shard holds a socket (asked on every event: a small channel never has one). */
+  any(): boolean {
+    return this.load().size > 0;
+  }
+
   /** Shards holding at least one admitted socket, in index order. */
   active(): number[] {
     return [...this.load().keys()].sort((a, b) => a - b);
@@ -73,10 +78,5 @@ export class ShardStore {
   /** Whether shard `k` holds an admitted socket of the user. */
   holds(k: number, userId: number): boolean {
     return (this.load().get(k)?.get(userId) ?? 0) > 0;
-  }
-
-  /** Memory may differ from storage after a rolled-back transaction. */
-  forget(): void {
-    this.rows = null;
   }
 }

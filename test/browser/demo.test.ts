@@ -18,6 +18,11 @@ declare const location: { hash: string };
 
 const SHOTS = new URL("../../test-results/browser/", import.meta.url).pathname;
 const WAIT = 20_000;
+/**
+ * The demo runs against a server that puts each channel's second socket on a fan-out shard
+ * (docs/architecture.md "Fan-out shards"): the two users chat across objects, as in a hot channel.
+ */
+const SHARDED = ["--var", "SHARD_SOCKET_CAP:1"];
 
 let server: RunningServer;
 let port: number;
@@ -28,7 +33,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   port = await freePort();
   // Both started in parallel: the browser's launch and wrangler's start each take seconds.
-  [server, browser] = await Promise.all([startServer(port), launchChromium()]);
+  [server, browser] = await Promise.all([startServer(port, undefined, SHARDED), launchChromium()]);
 });
 
 afterAll(async () => {
@@ -155,7 +160,7 @@ describe("demo app in Chromium", () => {
     await waitConn(pageA, ["reconnecting"]);
     await waitConn(pageB, ["reconnecting"]);
     await shot(pageA, "04-alice-reconnecting");
-    server = await startServer(port);
+    server = await startServer(port, undefined, SHARDED);
 
     // Posted the moment the server is back, most likely before the pages reconnect: they must
     // arrive by resume (or live), exactly once, in order.

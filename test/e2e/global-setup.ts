@@ -10,7 +10,9 @@ declare module "vitest" {
 let server: RunningServer | undefined;
 
 export async function setup(project: TestProject) {
-  server = await startServer();
+  // A project may run the layer against a sharded server (vitest.config.ts "e2e-sharded").
+  const cap = project.config.env?.SHARD_SOCKET_CAP;
+  server = await startServer(undefined, undefined, cap ? ["--var", `SHARD_SOCKET_CAP:${cap}`] : []);
   project.provide("baseUrl", server.base);
 }
 

@@ -25,6 +25,11 @@ export async function startServer(
   persistDir?: string,
 ): Promise<RunningServer> {
   const chosen = port ?? (await freePort());
+  // Tests of the sharded e2e project start their own servers sharded too.
+  const cap = process.env.SHARD_SOCKET_CAP;
+  if (cap && command[0] === "npm" && !extraArgs.some((a) => a.startsWith("SHARD_SOCKET_CAP:"))) {
+    extraArgs = [...extraArgs, "--var", `SHARD_SOCKET_CAP:${cap}`];
+  }
   const cwd = new URL("../..", import.meta.url).pathname;
   const args = [...command.slice(1), ...(extraArgs.length ? (command[0] === "npm" ? ["--", ...extraArgs] : extraArgs) : [])];
   const started = await spawnUntilReady({

@@ -28,7 +28,7 @@ export function userStub(userId: number) {
   return env.USER_ROOM.get(env.USER_ROOM.idFromName(`user:${userId}`));
 }
 
-type Stub = ReturnType<typeof channelStub> | ReturnType<typeof userStub>;
+type Stub = ReturnType<typeof channelStub> | ReturnType<typeof userStub> | ReturnType<typeof shardStub>;
 
 /** Moves a room's clock forward (the room's timers read it) and runs its alarm. */
 export async function advanceAndRunAlarm(stub: Stub, ms: number): Promise<boolean> {
