@@ -1,4 +1,4 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { TestUser } from "../../helpers/api";
 import { range, seqsOf, resume, untilSeq } from "../../helpers/events";
@@ -107,6 +107,49 @@ describe("fan-out shards (SHARD_SOCKET_CAP=2)", () => {
     }
     expect(new Set(await Promise.all(clients.map((c) => placeOf(channelId, c)))).size).toBe(5);
     close(clients);
+  });
+
+  it("a delivery the shard never got: the next one fills the gap from the room's log; the late retry changes nothing", async () => {
+    const { channelId, users, clients } = await crowd(5);
+    const onShard2 = clients[4]!;
+    expect(await placeOf(channelId, onShard2)).toBe(2);
+    // Shard 2 is unreachable for exactly one call.
+    await runInDurableObject(channelStub(channelId), (room) => {
+      const fanout = (room as unknown as { fanout: { stub(k: number): { deliver(items: unknown[]): Promise<void> }; stubs: Map<number, unknown> } }).fanout;
+      const real = fanout.stub(2);
+      let failed = false;
+      fanout.stubs.set(2, {
+        deliver: (items: unknown[]) => {
+          if (!failed) {
+            failed = true;
+            return Promise.reject(new Error("shard unreachable"));
+          }
+          return real.deliver(items);
+        },
+      });
+    });
+    const start = onShard2.ready.seq;
+    await post(channelId, users[0]!, "lost on the way");
+    await post(channelId, users[0]!, "carries the gap");
+    for (const c of clients) await expectExactly(c, start + 2);
+    await new Promise((r) => setTimeout(r, 600)); // the retry of the first call (after 250 ms) lands
+    for (const c of clients) expect(seqsOf(c.sock)).toEqual(range(c.ready.seq + 1, start + 2));
+    close(clients);
+  });
+
+  it("a drained shard that gets a socket again starts at the room's seq, with nothing old and nothing missing", async () => {
+    const { channelId, users, clients } = await crowd(4); // U2, U3 on shard 1
+    clients[2]!.sock.close();
+    clients[3]!.sock.close();
+    await clients[3]!.sock.waitClose();
+    await eventually(async () => (await connIdsOf(shardStub(channelId, 1))).length, 0);
+    for (let i = 0; i < 3; i++) await post(channelId, users[0]!, `while drained ${i}`);
+    const back = await connect(channelId, users[3]!);
+    expect(await placeOf(channelId, back)).toBe(1);
+    expect(back.ready.seq).toBe(clients[0]!.ready.seq + 3);
+    await post(channelId, users[1]!, "after");
+    await expectExactly(back, back.ready.seq + 1);
+    close([...clients, back]);
   });
 
   it("a socket that reconnects onto another shard resumes exactly where it left off", async () => {
