@@ -393,7 +393,7 @@ export class RtmSocket {
       this.deliver(frame);
       return;
     }
-    // Only an open connection's ws_auth can be answered: a ready after close() must not reopen the socket.
+    // rtm.ready answers the ws_auth of an open connection; partysocket detaches a closed one's listeners.
     if (this.phase.kind !== "authenticating") return;
     const reconnected = this.phase.wasReady;
     this.phase = { kind: "ready", connectionId: frame.payload.connection_id };
