@@ -69,6 +69,16 @@ async function nextSocket(count: number): Promise<ScriptedSocket> {
   return ScriptedSocket.made[count - 1]!;
 }
 
+/** A socket whose first connection is open and ready (connection "c1"). */
+async function connected(): Promise<{ socket: RtmSocket; statuses: Status["state"][] }> {
+  const made = socket();
+  const ws = await nextSocket(1);
+  ws.open();
+  ws.ready("c1");
+  await made.socket.ready();
+  return made;
+}
+
 afterEach(() => {
   for (const s of sockets.splice(0)) s.close();
   ScriptedSocket.made = [];
@@ -91,10 +101,7 @@ describe("RtmSocket phases", () => {
   });
 
   it("after a ready connection drops, the next one is a reconnection", async () => {
-    const { socket: s, statuses } = socket();
-    const first = await nextSocket(1);
-    first.open();
-    first.ready("c1");
+    const { socket: s, statuses } = await connected();
     s.drop("test");
     expect(s.connectionId).toBeNull();
     const second = await nextSocket(2);
@@ -117,10 +124,7 @@ describe("RtmSocket phases", () => {
   });
 
   it("closed is final: ready() rejects, nothing is sent, no reconnection", async () => {
-    const { socket: s, statuses } = socket();
-    const ws = await nextSocket(1);
-    ws.open();
-    ws.ready("c1");
+    const { socket: s, statuses } = await connected();
     s.close("done");
     expect(statuses.at(-1)).toBe("closed");
     expect(s.connectionId).toBeNull();
