@@ -1,3 +1,4 @@
+import type { CommandParamsMap, EventPayloads } from "./protocol.js";
 import type { ServerEvent } from "./types.js";
 
 /**
@@ -12,10 +13,7 @@ import type { ServerEvent } from "./types.js";
  * - `recovered: false` (another epoch, or the log no longer reaches back) drops the held events:
  *   the caller reloads from `channel.history` after the last message it knows.
  */
-export interface ResumeRequest {
-  epoch: string;
-  since_seq: number;
-}
+export type ResumeRequest = CommandParamsMap["ws_resume"];
 
 export interface ResumeOutcome {
   recovered: boolean;
@@ -44,7 +42,7 @@ export class ResumeState {
   }
 
   /** rtm.ready of a connection (the first one fixes where the stream starts). */
-  onReady(payload: { epoch?: string; seq?: number }): void {
+  onReady(payload: Pick<EventPayloads["rtm.ready"], "epoch" | "seq">): void {
     if (this.epoch === null) {
       this.epoch = payload.epoch ?? null;
       this.seq = payload.seq ?? 0;
@@ -66,7 +64,7 @@ export class ResumeState {
     return [ev];
   }
 
-  onResumed(payload: { recovered: boolean; seq: number }): ResumeOutcome {
+  onResumed(payload: EventPayloads["rtm.resumed"]): ResumeOutcome {
     this.resuming = false;
     const held = this.held.sort((a, b) => (a.meta.seq ?? 0) - (b.meta.seq ?? 0));
     this.held = [];

@@ -2,6 +2,7 @@ import ReconnectingWebSocket from "partysocket/ws";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import { closeAction } from "./closePolicy.js";
 import { Listeners } from "./emitter.js";
+import { isOpen, type Phase, wasReady } from "./phase.js";
 import { RequestError, Requests } from "./requests.js";
 import { ResumeState } from "./resume.js";
 import {
@@ -96,9 +97,7 @@ export class RtmSocket {
   private filters: FilterSpec[] | null = null;
   private filterCid: string | null = null;
   private resumeCid: string | null = null;
-  private opened = false;
-  private authed = false;
-  private everReady = false;
+  private phase: Phase = { kind: "connecting", wasReady: false };
   private attempts = 0;
   private connects = 0;
   private lastFrameAt = 0;
@@ -107,7 +106,6 @@ export class RtmSocket {
   private tick: ReturnType<typeof setInterval> | null = null;
   private authTimer: ReturnType<typeof setTimeout> | null = null;
   private sleeping: { timer: ReturnType<typeof setTimeout>; wake: () => void } | null = null;
-  private closed = false;
   private lastDrop: { code: number; reason: string } | null = null;
 
   private readonly byName = new Map<string, Listeners<[any, ServerEvent<any>]>>();
@@ -116,10 +114,12 @@ export class RtmSocket {
   private readonly resyncListeners = new Listeners<[Resync]>();
   private readonly errorListeners = new Listeners<[Error]>();
 
-  /** connection_id of the current connection (from rtm.ready) */
-  connectionId: string | null = null;
-
   constructor(private readonly opts: SocketOptions) {}
+
+  /** connection_id of the current connection (from rtm.ready) */
+  get connectionId(): string | null {
+    return this.phase.kind === "ready" ? this.phase.connectionId : null;
+  }
 
   get channelId(): number | null {
     return this.opts.channelId;
@@ -167,7 +167,7 @@ export class RtmSocket {
 
   /** Opens the socket (idempotent); use ready() to wait for ws_auth to succeed. */
   start(): this {
-    if (this.rws || this.closed) return this;
+    if (this.rws || this.phase.kind === "closed") return this;
     this.rws = new ReconnectingWebSocket(() => this.nextUrl(), undefined, {
       WebSocket: this.opts.WebSocket,
       // Backoff is ours (full jitter, in nextUrl): partysocket's own delay is zeroed.
@@ -189,8 +189,8 @@ export class RtmSocket {
 
   /** Resolves once the socket is authenticated (now, or after the next successful ws_auth). */
   ready(timeoutMs = this.opts.requestTimeoutMs): Promise<void> {
-    if (this.authed) return Promise.resolve();
-    if (this.closed) return Promise.reject(new RequestError("socket is closed", "disconnected"));
+    if (this.phase.kind === "ready") return Promise.resolve();
+    if (this.phase.kind === "closed") return Promise.reject(new RequestError("socket is closed", "disconnected"));
     return new Promise((resolve, reject) => {
       const waiter = {
         resolve: () => {
@@ -211,14 +211,13 @@ export class RtmSocket {
 
   /** Closes for good (clean close 1000); pending requests are rejected. */
   close(reason = "client closed"): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.phase.kind === "closed") return;
+    this.phase = { kind: "closed" };
     this.clearTimers();
     this.wakeSleeper();
     this.requests.failAll(`socket closed: ${reason}`);
     this.failWaiters(`socket closed: ${reason}`);
     this.rws?.close(1000, reason);
-    this.authed = false;
     this.setStatus({ state: "closed", attempt: 0, close: { code: 1000, reason } });
   }
 
@@ -227,7 +226,7 @@ export class RtmSocket {
    * Also used internally when the socket went silent.
    */
   drop(reason = "dropped by the client"): void {
-    if (this.closed || !this.rws) return;
+    if (this.phase.kind === "closed" || !this.rws) return;
     this.handleDrop(4000, reason);
     this.rws.reconnect(4000, reason);
   }
@@ -241,7 +240,7 @@ export class RtmSocket {
 
   /** Sends a command without waiting for an answer; false when not connected (dropped). */
   send<K extends AppCommand>(command: K, params: CommandParams<K>): boolean {
-    if (!this.authed) return false;
+    if (this.phase.kind !== "ready") return false;
     return this.raw({ command, ...params });
   }
 
@@ -273,7 +272,7 @@ export class RtmSocket {
 
   /** Re-authenticates the live connection with a fresh token (extends its expiry, no reconnect). */
   reauth(token: string): void {
-    if (this.authed) this.raw({ command: "ws_auth", auth_token: token });
+    if (this.phase.kind === "ready") this.raw({ command: "ws_auth", auth_token: token });
   }
 
   /** Tells the socket about a message the app loaded itself (the point a resync starts after). */
@@ -286,10 +285,10 @@ export class RtmSocket {
   /** partysocket awaits this before every attempt: backoff, then a valid token. */
   private async nextUrl(): Promise<string> {
     if (this.connects++ > 0) {
-      this.setStatus({ state: this.everReady ? "reconnecting" : "connecting", attempt: this.attempts + 1 });
+      this.setStatus({ state: wasReady(this.phase) ? "reconnecting" : "connecting", attempt: this.attempts + 1 });
       await this.sleep(backoffDelay(this.attempts++, this.opts.backoff, this.opts.random));
     }
-    if (this.closed) return this.opts.url;
+    if (this.phase.kind === "closed") return this.opts.url;
     try {
       await this.opts.tokens.fresh();
     } catch (err) {
@@ -303,9 +302,8 @@ export class RtmSocket {
   }
 
   private onOpen(): void {
-    if (this.closed) return;
-    this.opened = true;
-    this.authed = false;
+    if (this.phase.kind === "closed") return;
+    this.phase = { kind: "authenticating", wasReady: wasReady(this.phase) };
     this.lastFrameAt = Date.now();
     this.lastPingAt = this.lastFrameAt;
     const token = this.opts.tokens.current();
@@ -324,7 +322,7 @@ export class RtmSocket {
     }
     if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = setTimeout(() => {
-      if (this.opened && !this.authed) this.drop("no rtm.ready in time");
+      if (this.phase.kind === "authenticating") this.drop("no rtm.ready in time");
     }, this.opts.authTimeoutMs);
   }
 
@@ -333,9 +331,9 @@ export class RtmSocket {
     // close of an open connection or a final code changes what the app sees.
     const action = closeAction(code, reason);
     if (action.refreshToken) this.opts.tokens.markStale();
-    if (this.opened) this.handleDrop(code, reason);
-    if (!action.reconnect && !this.closed) {
-      this.closed = true;
+    this.handleDrop(code, reason);
+    if (!action.reconnect && this.phase.kind !== "closed") {
+      this.phase = { kind: "closed" };
       this.clearTimers();
       this.wakeSleeper();
       this.failWaiters(`closed by the server (${code} ${reason})`);
@@ -345,17 +343,15 @@ export class RtmSocket {
   }
 
   private handleDrop(code: number, reason: string): void {
-    if (!this.opened) return;
-    this.opened = false;
-    this.authed = false;
-    this.connectionId = null;
+    if (!isOpen(this.phase)) return;
+    this.phase = { kind: "connecting", wasReady: wasReady(this.phase) };
     if (this.authTimer) clearTimeout(this.authTimer);
     this.resume.onDrop();
     this.resumeCid = null;
     this.filterCid = null;
     this.lastDrop = { code, reason };
     this.requests.failAll(`connection lost (${code}${reason ? ` ${reason}` : ""})`);
-    if (!this.closed && closeAction(code, reason).reconnect) {
+    if (closeAction(code, reason).reconnect) {
       this.setStatus({ state: "reconnecting", attempt: this.attempts + 1 });
     }
   }
@@ -382,26 +378,26 @@ export class RtmSocket {
         this.raw(AUTO_PING);
         return;
       case "rtm.ready":
-        return this.onReady(frame as ServerEvent<EventPayloads["rtm.ready"]>);
+        return this.onReady(frame as RtmEvent<"rtm.ready">);
       case "rtm.resumed":
-        return this.onResumed(frame as ServerEvent<EventPayloads["rtm.resumed"]>);
+        return this.onResumed(frame as RtmEvent<"rtm.resumed">);
     }
     const ev = frame as ServerEvent;
     const out = this.opts.channelId !== null ? this.resume.onEvent(ev) : [ev];
     for (const e of out) this.deliver(e);
   }
 
-  private onReady(frame: ServerEvent<EventPayloads["rtm.ready"]>): void {
-    if (this.authed) {
+  private onReady(frame: RtmEvent<"rtm.ready">): void {
+    if (this.phase.kind === "ready") {
       // Answer to a re-auth with a fresh token: the same connection, now with a later expiry.
       this.deliver(frame);
       return;
     }
-    this.authed = true;
-    this.connectionId = frame.payload.connection_id;
+    // rtm.ready answers the ws_auth of an open connection; partysocket detaches a closed one's listeners.
+    if (this.phase.kind !== "authenticating") return;
+    const reconnected = this.phase.wasReady;
+    this.phase = { kind: "ready", connectionId: frame.payload.connection_id };
     if (this.authTimer) clearTimeout(this.authTimer);
-    const reconnected = this.everReady;
-    this.everReady = true;
     this.attempts = 0;
     if (this.opts.channelId !== null) this.resume.onReady(frame.payload);
     for (const w of [...this.readyWaiters]) w.resolve();
@@ -413,7 +409,7 @@ export class RtmSocket {
     else if (!this.resume.isResuming) this.setStatus({ state: "connected", attempt: 0 });
   }
 
-  private onResumed(frame: ServerEvent<EventPayloads["rtm.resumed"]>): void {
+  private onResumed(frame: RtmEvent<"rtm.resumed">): void {
     this.resumeCid = null;
     const outcome = this.resume.onResumed(frame.payload);
     for (const e of outcome.deliver) this.deliver(e);
@@ -458,7 +454,8 @@ export class RtmSocket {
 
   private deliver(ev: ServerEvent): void {
     if (ev.event === "chat.postMessage") {
-      const id = (ev.payload as { message?: { id?: unknown } }).message?.id;
+      // Frames are not validated on the client: a malformed payload must not throw here.
+      const id: unknown = (ev.payload as Partial<EventPayloads["chat.postMessage"]>).message?.id;
       if (typeof id === "number") this.noteMessage(id);
     }
     this.byName.get(ev.event)?.emit(ev.payload, ev);
@@ -468,7 +465,7 @@ export class RtmSocket {
   // --- internals: liveness, requests, timers ---------------------------------------------------
 
   private onTick(): void {
-    if (!this.opened || this.closed) return;
+    if (!isOpen(this.phase)) return;
     const now = Date.now();
     const period = this.opts.pingIntervalMs;
     if (now - this.lastFrameAt > 2 * period) {
@@ -484,7 +481,7 @@ export class RtmSocket {
   }
 
   private raw(frame: object | string): boolean {
-    if (!this.rws || !this.opened) return false;
+    if (!this.rws || !isOpen(this.phase)) return false;
     try {
       return this.rws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
     } catch {
@@ -497,7 +494,7 @@ export class RtmSocket {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (ms <= 0 || this.closed) return Promise.resolve();
+    if (ms <= 0 || this.phase.kind === "closed") return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
