@@ -22,7 +22,7 @@ const EPOCH = "epoch";
 /** Frames read from the room's log per call while filling a gap. */
 const FILL_PAGE = 500;
 /** docs/protocol.md#close-codes: a shard that cannot catch up from the log sends its sockets elsewhere. */
-const CATCH_UP_FAILED = { code: 1012, reason: "reconnect" } as const;
+const CATCH_UP_FAILED = { code: CloseCode.Reconnect, reason: "reconnect" } as const;
 
 /**
  * A frame as the room serialized it; parsed only if a socket's filters need to look at it, so a

@@ -7,6 +7,8 @@ export const CloseCode = {
   PolicyViolation: 1008,
   /** Frame larger than FRAME_LIMIT_BYTES. */
   TooBig: 1009,
+  /** The object holding the socket cannot deliver the channel's next events: reconnect and resume. */
+  Reconnect: 1012,
   AuthFailed: 4001,
   NotAllowed: 4003,
   ChannelRemoved: 4004,

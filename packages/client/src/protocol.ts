@@ -269,6 +269,7 @@ export interface FilterSpec {
 export const CloseCode = {
   PolicyViolation: 1008,
   TooBig: 1009,
+  Reconnect: 1012,
   AuthFailed: 4001,
   NotAllowed: 4003,
   ChannelRemoved: 4004,
