@@ -6,7 +6,8 @@ import { eventually } from "../../helpers/requests";
 import type { TestSocket } from "../../helpers/socket";
 import { api, channelSocket, channelStub, connIdsOf, shardStub, userSocket } from "../../helpers/workerd";
 
-// This project runs with SHARD_SOCKET_CAP=2: the channel's room holds two sockets, each shard two.
+// This project runs with SHARD_SOCKET_CAP=2: the channel's room holds two sockets, each shard two;
+// seven sockets opened one after another make the room and three shards.
 
 interface Client {
   user: TestUser;
@@ -110,7 +111,7 @@ describe("fan-out shards (SHARD_SOCKET_CAP=2)", () => {
   });
 
   it("a delivery the shard never got: the next one fills the gap from the room's log; the late retry changes nothing", async () => {
-    const { channelId, users, clients } = await crowd(5);
+    const { channelId, users, clients } = await crowd(7);
     const onShard2 = clients[4]!;
     expect(await placeOf(channelId, onShard2)).toBe(2);
     // Shard 2 is unreachable for exactly one call.
@@ -138,7 +139,7 @@ describe("fan-out shards (SHARD_SOCKET_CAP=2)", () => {
   });
 
   it("a drained shard that gets a socket again starts at the room's seq, with nothing old and nothing missing", async () => {
-    const { channelId, users, clients } = await crowd(4); // U2, U3 on shard 1
+    const { channelId, users, clients } = await crowd(7); // U2, U3 on shard 1
     clients[2]!.sock.close();
     clients[3]!.sock.close();
     await clients[3]!.sock.waitClose();
@@ -153,7 +154,7 @@ describe("fan-out shards (SHARD_SOCKET_CAP=2)", () => {
   });
 
   it("a socket that reconnects onto another shard resumes exactly where it left off", async () => {
-    const { channelId, users, clients } = await crowd(6);
+    const { channelId, users, clients } = await crowd(7);
     const moving = clients[2]!; // on shard 1
     expect(await placeOf(channelId, moving)).toBe(1);
     await post(channelId, users[0]!, "seen");
@@ -199,13 +200,13 @@ describe("fan-out shards (SHARD_SOCKET_CAP=2)", () => {
   });
 
   it("kick across shards: the user's shard sockets get user_removed.channel, then close 4003; the others also get channel.update", async () => {
-    const { channelId, users, clients } = await crowd(6);
+    const { channelId, users, clients } = await crowd(7);
     const target = clients[5]!; // shard 2
     expect(await placeOf(channelId, target)).toBe(2);
     await api.ok("channel.kick", { channel_id: channelId, user_id: target.user.user.id }, users[0]!.token);
     await target.sock.event("user_removed.channel");
     expect(await target.sock.waitClose()).toEqual({ code: 4003, reason: "removed from channel" });
-    for (const c of clients.slice(0, 5)) {
+    for (const c of clients.filter((c) => c !== target)) {
       await c.sock.event("user_removed.channel");
       await c.sock.event("channel.update");
     }
@@ -227,7 +228,7 @@ describe("fan-out shards (SHARD_SOCKET_CAP=2)", () => {
   });
 
   it("filters on a shard socket survive the shard's hibernation", async () => {
-    const { channelId, users, clients } = await crowd(5);
+    const { channelId, users, clients } = await crowd(7);
     const filtered = clients[4]!; // shard 2
     expect(await placeOf(channelId, filtered)).toBe(2);
     filtered.sock.send({ type: "filter", correlationId: "f", filters: [{ property: "event", value: "channel.update" }] });
@@ -242,7 +243,7 @@ describe("fan-out shards (SHARD_SOCKET_CAP=2)", () => {
   });
 
   it("commands on a shard socket: typing reaches the others (not the sender), a reaction is answered and broadcast once", async () => {
-    const { channelId, users, clients } = await crowd(5);
+    const { channelId, users, clients } = await crowd(7);
     const typer = clients[3]!; // shard 1
     typer.sock.send({ command: "ws_ephemeral_typing", channel_id: channelId, correlationId: "t" });
     expect((await typer.sock.reply("t")).type).toBe("success");
