@@ -31,10 +31,13 @@ export class Tally {
   /** deliveries expected so far: the recipients of every message published successfully */
   expectedTotal = 0;
 
-  /** messages below this index are warm-up: counted for loss, duplicates and order, left out of the latency figures */
+  /**
+   * messages sent before this time (performance.now()) are warm-up: counted for loss, duplicates
+   * and order, left out of the latency figures
+   */
   readonly timedFrom: number;
 
-  constructor(clients: number, capacity: number, publishers: number, timedFrom = 0) {
+  constructor(clients: number, capacity: number, publishers: number, timedFrom = Number.NEGATIVE_INFINITY) {
     this.clients = clients;
     this.timedFrom = timedFrom;
     this.capacity = capacity;
@@ -86,10 +89,14 @@ export class Tally {
     }
     if (late) this.outOfOrder++;
     if (now > this.lastRecv) this.lastRecv = now;
-    if (idx < this.timedFrom) return;
+    if (!this.timed(idx)) return;
     const latency = now - this.sendTs[idx]!;
     this.latencies[this.nLat++] = latency;
     if (latency > this.worstByIdx[idx]!) this.worstByIdx[idx] = latency;
+  }
+
+  private timed(idx: number): boolean {
+    return this.sendTs[idx]! >= this.timedFrom;
   }
 
   expected(): number {
@@ -118,7 +125,7 @@ export class Tally {
   /** The messages whose last delivery took longest: [idx, ms], slowest first. */
   slowest(count = 5): [number, number][] {
     return [...this.worstByIdx.entries()]
-      .filter(([idx]) => idx >= this.timedFrom && this.accepted[idx])
+      .filter(([idx]) => this.timed(idx) && this.accepted[idx])
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
       .map(([idx, ms]) => [idx, Math.round(ms * 10) / 10]);

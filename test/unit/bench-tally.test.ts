@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { TIMED_AFTER_READY_MS, timedFrom } from "../../bench/lib/scenario.ts";
 import { Tally } from "../../bench/lib/tally.ts";
 
 /**
@@ -72,6 +73,20 @@ describe("bench delivery accounting", () => {
     tally.accept(0);
     tally.record(0, 0, 0, 0, -1, 112.5);
     expect(tally.percentiles()).toMatchObject({ p50: 12.5, max: 12.5 });
+  });
+
+  it("latency scenarios time what is sent from 1 s after the last socket is ready; capacity scenarios everything", () => {
+    expect(TIMED_AFTER_READY_MS).toBe(1000);
+    const readyAt = 5_000;
+    const tally = new Tally(1, 3, 1, timedFrom("latency", readyAt));
+    for (const [idx, at] of [[0, readyAt + 300], [1, readyAt + 999], [2, readyAt + 1000]] as const) {
+      tally.sent(idx, at, 1);
+      tally.accept(idx);
+      tally.record(0, idx, 0, idx, idx + 1, at + 40 + idx);
+    }
+    expect(tally.percentiles()).toMatchObject({ max: 42, mean: 42 }); // idx 2 only
+    expect({ lost: tally.lost(), received: tally.received }).toEqual({ lost: 0, received: 3 });
+    expect(timedFrom("capacity", readyAt)).toBe(Number.NEGATIVE_INFINITY);
   });
 
   it("warm-up messages are checked for loss and order but left out of the latency figures", () => {
