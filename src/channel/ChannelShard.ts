@@ -1,5 +1,5 @@
 import type { RtmClaims } from "../auth/tokens";
-import type { ShardItem } from "../contracts/channelShard";
+import type { ShardAdmission, ShardItem } from "../contracts/channelShard";
 import { leaseTiming } from "../contracts/presence";
 import { parseShardName } from "../contracts/rooms";
 import type { Env } from "../env";
@@ -21,7 +21,10 @@ const SENT = "sent";
 const EPOCH = "epoch";
 /** Frames read from the room's log per call while filling a gap. */
 const FILL_PAGE = 500;
-/** docs/protocol.md#close-codes: a shard that cannot catch up from the log sends its sockets elsewhere. */
+/**
+ * docs/protocol.md#close-codes: a shard that cannot catch up from the log, or reach its room to
+ * admit a socket, sends its sockets elsewhere.
+ */
 const CATCH_UP_FAILED = { code: CloseCode.Reconnect, reason: "reconnect" } as const;
 
 /**
@@ -100,7 +103,14 @@ export class ChannelShard extends SocketRoom {
   }
 
   protected async admit(claims: RtmClaims): Promise<Admission> {
-    const a = await this.room().shardAdmit(this.k, claims.user_id);
+    let a: ShardAdmission;
+    try {
+      a = await this.room().shardAdmit(this.k, claims.user_id);
+    } catch (err) {
+      // The room is unreachable for now: the client reconnects (and lands wherever there is room).
+      log("warn", "shard admission failed", { room: this.roomLabel(), user_id: claims.user_id, err: String(err) });
+      return { ok: false, close: CATCH_UP_FAILED };
+    }
     if (!a.ok) return { ok: false, close: { code: a.code as CloseCode, reason: a.reason } };
     // With no socket here the stream may have stopped coming (the room only feeds shards with
     // sockets): the newcomer starts at the room's watermark. Otherwise the stream already here is
