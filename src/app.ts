@@ -5,27 +5,15 @@ import { log } from "./ops/log";
 import type { AppEnv } from "./http/context";
 import { ApiError, errorResponse } from "./http/errors";
 import { requestLog } from "./http/requestLog";
-import { channelRoutes } from "./http/routes/channels";
-import { chatRoutes } from "./http/routes/chat";
+import { registerRoutes } from "./http/register";
+import { requestConfig } from "./http/requestConfig";
+import { apiHandlers } from "./http/routes/api";
 import { demoRoutes } from "./http/routes/demo";
 import { docRoutes } from "./docs/routes";
-import { profileRoutes } from "./http/routes/profile";
-import { rtmRoutes } from "./http/routes/rtm";
-import { settingsRoutes } from "./http/routes/settings";
-import { sessionRoutes } from "./http/routes/sessions";
 import { fastUpgrade, socketRoutes } from "./http/routes/sockets";
 import type { Env } from "./env";
-import { systemRoutes } from "./http/routes/system";
-import { userRoutes } from "./http/routes/users";
-import { actionRoutes } from "./http/routes/actions";
-import { alertRoutes } from "./http/routes/alerts";
-import { lockRoutes } from "./http/routes/locks";
-import { messageRoutes } from "./http/routes/messages";
-import { serverRoutes } from "./http/routes/server";
-import { webhookRoutes } from "./http/routes/webhooks";
 import { consumeWebhooks } from "./webhooks/delivery";
 import { consumePush, isPushQueue } from "./push/delivery";
-import { pushRoutes } from "./http/routes/push";
 
 /** The worker: websocket upgrades take a short path to their room; everything else the router. */
 export function createWorker(): ExportedHandler<Env> {
@@ -37,30 +25,17 @@ export function createWorker(): ExportedHandler<Env> {
   };
 }
 
-/** The router: the HTTP API under /api/v1, websocket upgrades under /rtm/ws, and the demo app at /. */
+/** The router: the HTTP API under /api/v1 (every route of the catalog), websocket upgrades under /rtm/ws, and the demo app at /. */
 export function createApp() {
   const app = new Hono<AppEnv>();
+  app.use(requestConfig);
   // Only the methods the API answers: read routes take GET and POST, write routes POST.
   app.use("/api/*", cors({ allowMethods: ["GET", "POST"] }));
   app.use("/api/*", requestLog);
 
-  app.route("/", userRoutes());
-  app.route("/", sessionRoutes());
-  app.route("/", profileRoutes());
-  app.route("/", settingsRoutes());
-  app.route("/", rtmRoutes());
-  app.route("/", channelRoutes());
-  app.route("/", chatRoutes());
+  registerRoutes(app, apiHandlers);
   app.route("/", socketRoutes());
   app.route("/", docRoutes());
-  app.route("/", systemRoutes());
-  app.route("/", messageRoutes());
-  app.route("/", alertRoutes());
-  app.route("/", actionRoutes());
-  app.route("/", lockRoutes());
-  app.route("/", serverRoutes());
-  app.route("/", webhookRoutes());
-  app.route("/", pushRoutes());
   app.route("/", demoRoutes());
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "not_found", "no such route")));

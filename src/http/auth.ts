@@ -1,7 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { sessionLive } from "../auth/sessionGate";
 import { TokenError, verifyToken, verifyingKeys } from "../auth/tokens";
-import { loadConfig } from "../config";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 
@@ -13,7 +12,7 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) throw new ApiError(401, "unauthorized", "missing bearer token");
-  const config = loadConfig(c.env);
+  const config = c.var.config;
   let claims;
   try {
     claims = await verifyToken(match[1]!, "access", verifyingKeys(c.env, config));

@@ -7,9 +7,10 @@ import { EndpointObject } from "../webhooks/endpoints";
 import * as W from "./pushSchemas";
 
 /**
- * Every HTTP route with its parameter schema (the same object the handler validates with) and its
- * success body. The OpenAPI document is generated from this list, and a test checks that the app's
- * routes and this list are the same set, so neither can drift.
+ * Every HTTP route with its parameter schema and its success body. The router is built from this
+ * list (register.ts: methods, credential, parameter validation with this very schema) and so is the
+ * OpenAPI document, so the two cannot drift; each route's handler is looked up by its name in a map
+ * the compiler checks against this list (routeHandler.ts).
  */
 export interface RouteSpec {
   name: string;
@@ -18,6 +19,8 @@ export interface RouteSpec {
   auth: "bearer" | "none" | "operator" | "server";
   /** the scope a server API key needs (auth "server") */
   scope?: Scope;
+  /** counted against the client address's limit (ipLimit.ts) before anything else: routes an attacker would hammer */
+  ipLimit?: true;
   summary: string;
   params: z.ZodType;
   response: z.ZodObject;
@@ -29,7 +32,9 @@ export interface RouteSpec {
 
 const OkMeta = z.object({ ok: z.literal(true) });
 const ok = <S extends z.ZodRawShape>(shape: S) => z.object({ meta: OkMeta, ...shape });
-const None = z.object({});
+/** The schema of routes without parameters: register.ts reads their body (400/413/415) but validates nothing. */
+export const NoParams = z.object({});
+const None = NoParams;
 export const Settings = z.object({ invites_from: P.InvitesFrom }).meta({ id: "Settings", examples: [{ invites_from: "anyone" }] });
 
 export const ErrorEnvelope = z
@@ -37,12 +42,13 @@ export const ErrorEnvelope = z
   .catchall(z.string().describe("422: each failing field repeated with its message"))
   .meta({ id: "Error" });
 
-export const routes: RouteSpec[] = [
-  { name: "user.create", kind: "write", auth: "none", summary: "Sign up", params: P.UserCreate, example: { email: "test1@test.com", password: "password1", name: "Test 1" }, response: ok({ user: UserObject }) },
+const catalog = [
+  { name: "user.create", kind: "write", auth: "none", ipLimit: true, summary: "Sign up", params: P.UserCreate, example: { email: "test1@test.com", password: "password1", name: "Test 1" }, response: ok({ user: UserObject }) },
   {
     name: "user.login",
     kind: "write",
     auth: "none",
+    ipLimit: true,
     summary: "Log in: a bearer token (24 h) for a new session (see user.sessions). Three consecutive failures lock the account 10 s, doubling.",
     params: P.UserLogin,
     example: { email: "test1@test.com", password: "password1" },
@@ -528,7 +534,14 @@ export const routes: RouteSpec[] = [
     params: W.PushSettingsSet, example: { mode: "all", channel_id: 11010005, muted: true },
     response: ok({ settings: W.PushSettingsObject }),
   },
-];
+] as const satisfies readonly RouteSpec[];
+
+export type RouteName = (typeof catalog)[number]["name"];
+
+/** What a route's handler receives: its parameters as its own schema outputs them. */
+export type ParamsOf<N extends RouteName> = z.output<Extract<(typeof catalog)[number], { name: N }>["params"]>;
+
+export const routes: readonly (RouteSpec & { name: RouteName })[] = catalog;
 
 export function routeByName(name: string): RouteSpec | undefined {
   return routes.find((r) => r.name === name);

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { Env } from "../env";
+import type { RouteName } from "./catalog";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 
@@ -16,7 +17,8 @@ import { ApiError } from "./errors";
 /** The binding's period (wrangler.toml `simple.period`; a unit test checks the two agree). */
 export const IP_LIMIT_PERIOD_SECONDS = 60;
 
-export type IpRoute = "user.create" | "user.login" | "upgrade";
+/** A catalog route (its `ipLimit`) or the websocket upgrade; each has its own count. */
+export type IpRoute = RouteName | "upgrade";
 
 export function isLoopback(ip: string): boolean {
   return ip.startsWith("127.") || ip === "::1" || ip.startsWith("::ffff:127.");

@@ -1,5 +1,4 @@
 import { createMiddleware } from "hono/factory";
-import { loadConfig } from "../config";
 import { log, setLogLevel } from "../ops/log";
 import type { AppEnv } from "./context";
 
@@ -8,7 +7,7 @@ import type { AppEnv } from "./context";
  * route path (never the query string, which may carry parameters), status, duration, user id.
  */
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
-  setLogLevel(loadConfig(c.env).logLevel);
+  setLogLevel(c.var.config.logLevel);
   const started = Date.now();
   const rid = c.req.header("cf-ray") ?? crypto.randomUUID();
   c.header("x-request-id", rid);

@@ -1,5 +1,4 @@
 import { createMiddleware } from "hono/factory";
-import { loadConfig } from "../config";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 import { KEY_PATTERN, type KeyObject, KeyStore, type Scope, hashSecret } from "../server/keys";
@@ -33,7 +32,7 @@ export function requireServerKey(scope: Scope) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
     if (!match) throw new ApiError(401, "unauthorized", "missing server API key");
-    const key = await lookup(c.env.DB, match[1]!, loadConfig(c.env).serverKeyCacheMs);
+    const key = await lookup(c.env.DB, match[1]!, c.var.config.serverKeyCacheMs);
     if (!key) throw new ApiError(401, "invalid_key", "invalid or revoked server API key");
     if (!key.scopes.includes(scope)) throw new ApiError(403, "missing_scope", `this key lacks the ${scope} scope`);
     c.set("serverKey", key);

@@ -1,19 +1,17 @@
-import { Hono } from "hono";
+import type { Context } from "hono";
 import type { ChannelObject } from "../../channel/ChannelRoom";
 import type { Env } from "../../env";
 import { WebhookOutbox } from "../../webhooks/outbox";
-import { loadConfig } from "../../config";
 import { channelRoom } from "../../rooms/stubs";
 import { forgetChannel } from "../../rooms/existence";
 import { liveChannelRoom } from "../rooms";
 import { Directory, profileOf, type UserRecord } from "../../storage/directory";
-import { requireUser } from "../auth";
-import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
-import { pageLimit, readParams, validate } from "../params";
-import { ChannelAddUser, ChannelCreate, ChannelHistory, ChannelKick, ChannelRef, ChannelRename } from "../schemas";
+import { pageLimit } from "../params";
 import { lookupWithinQuota } from "../quota";
-import { readRoute, writeRoute } from "./define";
+import type { ParamsOf } from "../catalog";
+import type { AppEnv } from "../context";
+import type { RouteHandlers } from "../routeHandler";
 
 /** 403 naming the invitees (as the caller gave them) who take invitations only from people they share a channel with. */
 function refused(emails: string[], ids: number[]): ApiError {
@@ -90,48 +88,44 @@ export async function createChannelFor(
   return channel;
 }
 
-export function channelRoutes() {
-  const app = new Hono<AppEnv>();
+/** `channel.rename` and its AirSend alias `channel.update` (the same parameters). */
+const rename = async (c: Context<AppEnv>, p: ParamsOf<"channel.rename">) => {
+  const channel = unwrap(await (await liveChannelRoom(c.env, p.channel_id)).rename(c.var.userId, p.channel_name));
+  return success(c, { channel });
+};
 
-  writeRoute(app, "channel.create", requireUser, async (c) => {
-    const p = validate(ChannelCreate, await readParams(c));
+export const channelHandlers = {
+  "channel.create": async (c, p) => {
     const dir = new Directory(c.env.DB);
     const me = await dir.userById(c.var.userId);
     if (!me) throw new ApiError(404, "user_not_found", "no such user");
     return success(c, { channel: await createChannelFor(c.env, c.executionCtx, me, p) });
-  });
+  },
 
-  readRoute(app, "channel.info", requireUser, async (c) => {
-    const { channel_id } = validate(ChannelRef, await readParams(c));
-    return success(c, { channel: unwrap(await (await liveChannelRoom(c.env, channel_id)).info(c.var.userId)) });
-  });
+  "channel.info": async (c, { channel_id }) =>
+    success(c, { channel: unwrap(await (await liveChannelRoom(c.env, channel_id)).info(c.var.userId)) }),
 
-  readRoute(app, "channel.list", requireUser, async (c) => {
-    await readParams(c); // no parameters, but a malformed body is still 400/413/415 (docs/protocol.md#order-of-checks)
+  "channel.list": async (c) => {
     const ids = await new Directory(c.env.DB).channelIdsOf(c.var.userId);
     const results = await Promise.all(ids.map((id) => channelRoom(c.env, id).info(c.var.userId)));
     return success(c, { channels: results.flatMap((r) => (r.ok ? [unwrap(r)] : [])) });
-  });
+  },
 
-  readRoute(app, "channel.members", requireUser, async (c) => {
-    const { channel_id } = validate(ChannelRef, await readParams(c));
-    return success(c, { members: unwrap(await (await liveChannelRoom(c.env, channel_id)).members(c.var.userId)) });
-  });
+  "channel.members": async (c, { channel_id }) =>
+    success(c, { members: unwrap(await (await liveChannelRoom(c.env, channel_id)).members(c.var.userId)) }),
 
-  readRoute(app, "channel.history", requireUser, async (c) => {
-    const q = validate(ChannelHistory, await readParams(c));
-    const config = loadConfig(c.env);
+  "channel.history": async (c, q) => {
+    const config = c.var.config;
     const limit = pageLimit(q.limit, config.historyPageDefault, config.historyPageMax);
     const page = unwrap(
       await (await liveChannelRoom(c.env, q.channel_id)).history(c.var.userId, { before_id: q.before_id, after_id: q.after_id, limit }),
     );
     return success(c, page);
-  });
+  },
 
   // --- membership and channel life -------------------------------------------------------------
 
-  writeRoute(app, "channel.adduser", requireUser, async (c) => {
-    const p = validate(ChannelAddUser, await readParams(c));
+  "channel.adduser": async (c, p) => {
     // The channel before the invitee: a removed channel is 404 whoever is named, and costs no lookup.
     const room = await liveChannelRoom(c.env, p.channel_id);
     const dir = new Directory(c.env.DB);
@@ -143,35 +137,25 @@ export function channelRoutes() {
     });
     const channel = unwrap(await room.addUser(c.var.userId, profileOf(user)));
     return success(c, { channel });
-  });
+  },
 
-  writeRoute(app, "channel.kick", requireUser, async (c) => {
-    const p = validate(ChannelKick, await readParams(c));
+  "channel.kick": async (c, p) => {
     const channel = unwrap(await (await liveChannelRoom(c.env, p.channel_id)).kick(c.var.userId, p.user_id));
     return success(c, { channel });
-  });
+  },
 
-  writeRoute(app, "channel.leave", requireUser, async (c) => {
-    const { channel_id } = validate(ChannelRef, await readParams(c));
+  "channel.leave": async (c, { channel_id }) => {
     unwrap(await (await liveChannelRoom(c.env, channel_id)).leave(c.var.userId));
     forgetChannel(channel_id); // the last member leaving removes the channel
     return success(c);
-  });
+  },
 
-  for (const method of ["channel.rename", "channel.update"]) {
-    writeRoute(app, method, requireUser, async (c) => {
-      const p = validate(ChannelRename, await readParams(c));
-      const channel = unwrap(await (await liveChannelRoom(c.env, p.channel_id)).rename(c.var.userId, p.channel_name));
-      return success(c, { channel });
-    });
-  }
+  "channel.rename": rename,
+  "channel.update": rename,
 
-  writeRoute(app, "channel.remove", requireUser, async (c) => {
-    const { channel_id } = validate(ChannelRef, await readParams(c));
+  "channel.remove": async (c, { channel_id }) => {
     unwrap(await (await liveChannelRoom(c.env, channel_id)).remove(c.var.userId));
     forgetChannel(channel_id);
     return success(c);
-  });
-
-  return app;
-}
+  },
+} satisfies Partial<RouteHandlers>;

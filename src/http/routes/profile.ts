@@ -1,24 +1,16 @@
 import { settleAll } from "../../ops/log";
-import { Hono } from "hono";
 import { channelRoom } from "../../rooms/stubs";
 import { Directory, profileOf } from "../../storage/directory";
-import { requireUser } from "../auth";
-import type { AppEnv } from "../context";
 import { ApiError, success } from "../errors";
 import { presentUser } from "../presentUser";
-import { readParams, validate } from "../params";
-import { ProfileSet } from "../schemas";
-import { writeRoute } from "./define";
+import type { RouteHandlers } from "../routeHandler";
 
 /**
  * `user.profile.set` {name?, has_avatar?} → {user}: the directory first, then the member copy in
  * every channel of the user, each of which announces `user.profileUpdate` to its sockets.
  */
-export function profileRoutes() {
-  const app = new Hono<AppEnv>();
-
-  writeRoute(app, "user.profile.set", requireUser, async (c) => {
-    const p = validate(ProfileSet, await readParams(c));
+export const profileHandlers = {
+  "user.profile.set": async (c, p) => {
     const dir = new Directory(c.env.DB);
     const record = await dir.updateProfile(c.var.userId, p.name, p.has_avatar);
     if (!record) throw new ApiError(404, "user_not_found", "no such user");
@@ -26,7 +18,5 @@ export function profileRoutes() {
     const channelIds = await dir.channelIdsOf(profile.id);
     await settleAll("profile fan-out failed", channelIds.map((id) => channelRoom(c.env, id).profileChanged(profile)), { user_id: profile.id });
     return success(c, { user: await presentUser(c.env, profile) });
-  });
-
-  return app;
-}
+  },
+} satisfies Partial<RouteHandlers>;

@@ -1,20 +1,16 @@
-import { Hono } from "hono";
-import { loadConfig } from "../../config";
+import type { Config } from "../../config";
 import { VapidError, vapidKeys } from "../../push/keys";
-import * as S from "../pushSchemas";
 import { checkSubscription } from "../../push/subscription";
 import { userRoom } from "../../rooms/stubs";
-import { requireUser } from "../auth";
 import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
-import { readParams, validate } from "../params";
 import { liveChannelRoom } from "../rooms";
-import { readRoute, writeRoute } from "./define";
+import type { RouteHandlers } from "../routeHandler";
 
 /** The VAPID public key, or 500 `misconfigured` (production without its own key pair). */
-function publicKey(env: AppEnv["Bindings"]): string {
+function publicKey(env: AppEnv["Bindings"], config: Config): string {
   try {
-    return vapidKeys(env, loadConfig(env)).publicKey;
+    return vapidKeys(env, config).publicKey;
   } catch (err) {
     if (err instanceof VapidError) throw new ApiError(500, "misconfigured", "push is not configured on this server");
     throw err;
@@ -22,18 +18,12 @@ function publicKey(env: AppEnv["Bindings"]): string {
 }
 
 /** Web Push: the caller's browser subscriptions and push preferences (docs/push.md). */
-export function pushRoutes() {
-  const app = new Hono<AppEnv>();
+export const pushHandlers = {
+  "push.vapidkey": async (c) => success(c, { vapid_public_key: publicKey(c.env, c.var.config) }),
 
-  readRoute(app, "push.vapidkey", async (c) => {
-    await readParams(c);
-    return success(c, { vapid_public_key: publicKey(c.env) });
-  });
-
-  writeRoute(app, "push.subscribe", requireUser, async (c) => {
-    const p = validate(S.PushSubscribe, await readParams(c));
-    publicKey(c.env); // a subscription the server could never push to is refused up front
-    const checked = await checkSubscription({ endpoint: p.endpoint, ...p.keys }, loadConfig(c.env).environment);
+  "push.subscribe": async (c, p) => {
+    publicKey(c.env, c.var.config); // a subscription the server could never push to is refused up front
+    const checked = await checkSubscription({ endpoint: p.endpoint, ...p.keys }, c.var.config.environment);
     if (!checked.ok) {
       const field = checked.field === "endpoint" ? "endpoint" : "keys";
       const message = checked.field === "endpoint" ? checked.reason : `${checked.field} ${checked.reason}`;
@@ -41,31 +31,21 @@ export function pushRoutes() {
     }
     const subscription = unwrap(await userRoom(c.env, c.var.userId).pushSubscribe(c.var.userId, { endpoint: checked.endpoint, ...p.keys }));
     return success(c, { subscription });
-  });
+  },
 
-  readRoute(app, "push.list", requireUser, async (c) => {
-    await readParams(c);
-    return success(c, { subscriptions: await userRoom(c.env, c.var.userId).pushSubscriptions(c.var.userId) });
-  });
+  "push.list": async (c) => success(c, { subscriptions: await userRoom(c.env, c.var.userId).pushSubscriptions(c.var.userId) }),
 
-  writeRoute(app, "push.unsubscribe", requireUser, async (c) => {
-    const p = validate(S.PushUnsubscribe, await readParams(c));
+  "push.unsubscribe": async (c, p) => {
     unwrap(await userRoom(c.env, c.var.userId).pushUnsubscribe(c.var.userId, p));
     return success(c);
-  });
+  },
 
-  readRoute(app, "push.settings", requireUser, async (c) => {
-    await readParams(c);
-    return success(c, { settings: await userRoom(c.env, c.var.userId).pushSettings(c.var.userId) });
-  });
+  "push.settings": async (c) => success(c, { settings: await userRoom(c.env, c.var.userId).pushSettings(c.var.userId) }),
 
-  writeRoute(app, "push.settings.set", requireUser, async (c) => {
-    const p = validate(S.PushSettingsSet, await readParams(c));
+  "push.settings.set": async (c, p) => {
     // A channel that never existed or was removed is 404 first, as on every channel route.
     if (p.channel_id !== undefined) await liveChannelRoom(c.env, p.channel_id);
     const settings = unwrap(await userRoom(c.env, c.var.userId).setPushSettings(c.var.userId, p));
     return success(c, { settings });
-  });
-
-  return app;
-}
+  },
+} satisfies Partial<RouteHandlers>;

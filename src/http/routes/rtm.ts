@@ -1,21 +1,12 @@
-import { Hono } from "hono";
 import { signToken, signingKey } from "../../auth/tokens";
-import { loadConfig } from "../../config";
 import { Directory } from "../../storage/directory";
-import { requireUser } from "../auth";
-import type { AppEnv } from "../context";
 import { ApiError, success } from "../errors";
-import { readParams, validate } from "../params";
-import { RtmConnect } from "../schemas";
-import { readRoute } from "./define";
+import type { RouteHandlers } from "../routeHandler";
 
-export function rtmRoutes() {
-  const app = new Hono<AppEnv>();
-
+export const rtmHandlers = {
   /** rtm.connect → the user stream URL and a ws_token that opens any of the user's sockets. */
-  readRoute(app, "rtm.connect", requireUser, async (c) => {
-    const p = validate(RtmConnect, await readParams(c));
-    const config = loadConfig(c.env);
+  "rtm.connect": async (c, p) => {
+    const config = c.var.config;
     const user = await new Directory(c.env.DB).userById(c.var.userId);
     if (!user) throw new ApiError(404, "user_not_found", "no such user");
     const url = new URL(c.req.url);
@@ -34,7 +25,5 @@ export function rtmRoutes() {
       signingKey(c.env, config),
     );
     return success(c, { rtm: { ws_endpoint: `${scheme}://${url.host}/rtm/ws/user/${user.id}`, ws_token } });
-  });
-
-  return app;
-}
+  },
+} satisfies Partial<RouteHandlers>;

@@ -1,19 +1,15 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { deviceLabel } from "../../auth/device";
 import { hashPassword } from "../../auth/passwords";
-import { loadConfig } from "../../config";
 import { formatTime, unixSeconds } from "../../protocol/objects";
 import { channelRoom, userRoom } from "../../rooms/stubs";
 import { Directory, type UserRecord } from "../../storage/directory";
 import { type SessionRow, SessionStore } from "../../storage/sessionStore";
 import { endSessions } from "../../user/sessions";
-import { requireUser } from "../auth";
 import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
-import { readParams, validate } from "../params";
 import { confirmPassword } from "../passwordCheck";
-import { PasswordChange, SessionRevoke, UserDelete } from "../schemas";
-import { readRoute, writeRoute } from "./define";
+import type { RouteHandlers } from "../routeHandler";
 
 /**
  * Sessions a person controls (docs/security.md, "Sessions and revocation"): every login is a
@@ -23,7 +19,7 @@ import { readRoute, writeRoute } from "./define";
 
 /** `user.login`: a new session for this device. Rows no token can use any more are dropped first. */
 export async function startSession(c: Context<AppEnv>, userId: number, fingerprint: string, now: number): Promise<number> {
-  const config = loadConfig(c.env);
+  const config = c.var.config;
   const store = new SessionStore(c.env.DB);
   // A ws token issued in a session's last second outlives it by one ws token lifetime.
   await store.prune(userId, now - (config.accessTokenTtlSeconds + config.wsTokenTtlSeconds) * 1000);
@@ -49,45 +45,37 @@ async function caller(c: Context<AppEnv>): Promise<UserRecord> {
   return user;
 }
 
-export function sessionRoutes() {
-  const app = new Hono<AppEnv>();
-
-  readRoute(app, "user.sessions", requireUser, async (c) => {
-    await readParams(c);
-    const config = loadConfig(c.env);
-    const rows = await new SessionStore(c.env.DB).live(c.var.userId, Date.now() - config.accessTokenTtlSeconds * 1000);
+export const sessionHandlers = {
+  "user.sessions": async (c) => {
+    const rows = await new SessionStore(c.env.DB).live(c.var.userId, Date.now() - c.var.config.accessTokenTtlSeconds * 1000);
     return success(c, { sessions: rows.map((r) => sessionObject(r, c.var.sessionId)) });
-  });
+  },
 
-  writeRoute(app, "user.logout", requireUser, async (c) => {
-    await readParams(c);
+  "user.logout": async (c) => {
     await endSessions(c.env, c.var.userId, { only: c.var.sessionId });
     return success(c);
-  });
+  },
 
-  writeRoute(app, "user.session.revoke", requireUser, async (c) => {
-    const { session_id } = validate(SessionRevoke, await readParams(c));
+  "user.session.revoke": async (c, { session_id }) => {
     // Another user's session, an ended one and one that never existed look the same: 404.
     const ended = await endSessions(c.env, c.var.userId, { only: session_id });
     if (ended.length === 0) throw new ApiError(404, "session_not_found", "no such session");
     return success(c);
-  });
+  },
 
-  writeRoute(app, "user.logout.all", requireUser, async (c) => {
-    await readParams(c);
+  "user.logout.all": async (c) => {
     const ended = await endSessions(c.env, c.var.userId, { except: c.var.sessionId });
     return success(c, { ended: ended.length });
-  });
+  },
 
-  writeRoute(app, "user.password.change", requireUser, async (c) => {
-    const p = validate(PasswordChange, await readParams(c));
+  "user.password.change": async (c, p) => {
     const dir = new Directory(c.env.DB);
     const user = await caller(c);
     await confirmPassword(dir, user, "current_password", p.current_password, Date.now());
-    await dir.setPasswordHash(user.id, await hashPassword(p.new_password, loadConfig(c.env).pbkdf2Iterations));
+    await dir.setPasswordHash(user.id, await hashPassword(p.new_password, c.var.config.pbkdf2Iterations));
     const ended = await endSessions(c.env, user.id, { except: c.var.sessionId });
     return success(c, { ended: ended.length });
-  });
+  },
 
   /**
    * `user.delete`: the user leaves every channel (the same events as `channel.leave`; their
@@ -95,8 +83,7 @@ export function sessionRoutes() {
    * user room forgets alerts and unread counts, and the directory forgets the account. The leaves
    * come first so that a failure part-way leaves a signed-in user who can simply retry.
    */
-  writeRoute(app, "user.delete", requireUser, async (c) => {
-    const p = validate(UserDelete, await readParams(c));
+  "user.delete": async (c, p) => {
     const dir = new Directory(c.env.DB);
     const user = await caller(c);
     await confirmPassword(dir, user, "password", p.password, Date.now());
@@ -107,7 +94,5 @@ export function sessionRoutes() {
     await userRoom(c.env, user.id).accountDeleted(user.id);
     await dir.deleteUser(user, [new SessionStore(c.env.DB).deleteAllStatement(user.id)]);
     return success(c);
-  });
-
-  return app;
-}
+  },
+} satisfies Partial<RouteHandlers>;

@@ -1,27 +1,19 @@
-import { Hono } from "hono";
-import { loadConfig } from "../../config";
 import { frameFromText } from "../../protocol/envelope";
 import { liveChannelRoom } from "../rooms";
-import * as S from "../serverSchemas";
 import { EndpointStore } from "../../webhooks/endpoints";
 import { enqueue, forgetSubscriptions, tasksFor } from "../../webhooks/outbox";
 import { newSigningSecret } from "../../webhooks/signature";
 import { checkTarget } from "../../webhooks/targets";
-import type { AppEnv } from "../context";
 import { ApiError, success, unwrap } from "../errors";
-import { requireOperator } from "../operator";
-import { pageLimit, readParams, validate } from "../params";
-import { readRoute, writeRoute } from "./define";
+import { pageLimit } from "../params";
+import type { RouteHandlers } from "../routeHandler";
 
 const noEndpoint = () => new ApiError(404, "webhook_not_found", "no such webhook endpoint");
 
 /** Webhook endpoints, managed by the operator (docs/webhooks.md). */
-export function webhookRoutes() {
-  const app = new Hono<AppEnv>();
-
-  writeRoute(app, "server.webhooks.create", requireOperator, async (c) => {
-    const p = validate(S.WebhookCreate, await readParams(c));
-    const config = loadConfig(c.env);
+export const webhookHandlers = {
+  "server.webhooks.create": async (c, p) => {
+    const config = c.var.config;
     const target = checkTarget(p.url, config.environment);
     if (!target.ok) throw new ApiError(422, "invalid_url", `url: ${target.reason}`, { url: target.reason });
     const store = new EndpointStore(c.env.DB);
@@ -33,35 +25,29 @@ export function webhookRoutes() {
     const webhook = await store.create({ url: target.url, events: [...new Set(p.events)], channel_ids: channelIds, secret }, Date.now());
     forgetSubscriptions();
     return success(c, { webhook, secret });
-  });
+  },
 
-  readRoute(app, "server.webhooks.list", requireOperator, async (c) => {
-    await readParams(c);
-    return success(c, { webhooks: await new EndpointStore(c.env.DB).list() });
-  });
+  "server.webhooks.list": async (c) => success(c, { webhooks: await new EndpointStore(c.env.DB).list() }),
 
-  writeRoute(app, "server.webhooks.remove", requireOperator, async (c) => {
-    const { webhook_id } = validate(S.WebhookRef, await readParams(c));
+  "server.webhooks.remove": async (c, { webhook_id }) => {
     if (!(await new EndpointStore(c.env.DB).remove(webhook_id, Date.now()))) throw noEndpoint();
     forgetSubscriptions();
     return success(c);
-  });
+  },
 
-  writeRoute(app, "server.webhooks.enable", requireOperator, async (c) => {
-    const { webhook_id } = validate(S.WebhookRef, await readParams(c));
+  "server.webhooks.enable": async (c, { webhook_id }) => {
     const webhook = await new EndpointStore(c.env.DB).enable(webhook_id);
     if (!webhook) throw noEndpoint();
     forgetSubscriptions();
     return success(c, { webhook });
-  });
+  },
 
   /**
    * Re-sends one channel's events after `since_seq` to one endpoint, oldest first, one page at a
    * time (the events the endpoint subscribes to; the same delivery ids as the first time).
    */
-  writeRoute(app, "server.webhooks.replay", requireOperator, async (c) => {
-    const p = validate(S.WebhookReplay, await readParams(c));
-    const config = loadConfig(c.env);
+  "server.webhooks.replay": async (c, p) => {
+    const config = c.var.config;
     const limit = pageLimit(p.limit, config.webhookReplayPageMax, config.webhookReplayPageMax);
     // The channel first: a removed channel is 404 before any rule about the endpoint.
     const room = await liveChannelRoom(c.env, p.channel_id);
@@ -80,7 +66,5 @@ export function webhookRoutes() {
     );
     await enqueue(c.env.WEBHOOK_QUEUE, tasks);
     return success(c, { enqueued: tasks.length, last_seq: page.last_seq, has_more: page.has_more });
-  });
-
-  return app;
-}
+  },
+} satisfies Partial<RouteHandlers>;
