@@ -82,7 +82,7 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
   }
 
   private userId(): number | undefined {
-    return this.meta.get<number>("user_id");
+    return this.meta.get("user_id");
   }
 
   protected bind(roomId: number): void {
