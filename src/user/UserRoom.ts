@@ -11,7 +11,7 @@ import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
 import { channelRoom } from "../rooms/stubs";
 import { Directory } from "../storage/directory";
 import { UserChannelStore } from "../storage/userChannelStore";
-import { USER_SCHEMA } from "../storage/userStore";
+import { USER_SCHEMA } from "../storage/userSchema";
 import { type PresenceState, SELF_ROOM, UserPresence, leaseTiming } from "./presence";
 import type { AlertInput, AlertObject } from "../contracts/alerts";
 import { type UnreadPayload, type UnreadState, sameUnread, unreadPayload } from "../contracts/unread";
