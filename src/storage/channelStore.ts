@@ -12,11 +12,12 @@ export type { MemberRow } from "./memberStore";
 export type { MessageRow, NewMessage, ReactionRow } from "./messageStore";
 
 /**
- * The channel room's SQLite, as the stores that own its tables: the channel row (`channelRow`), the
- * members (`members`), the messages (`messages`) and the event log behind `seq` and resume (`log`),
- * over one `_meta` (`meta`). It adds the one thing none of them can do alone: a transaction that,
- * when it rolls back, makes every store drop what it kept in memory. The methods below the
- * transaction are the room's older spelling of the stores' own, one line each.
+ * The channel room's SQLite, as the stores that own its tables: the channel row (`channelRow`),
+ * the members (`roster`; `members()` is the older method listing them), the messages
+ * (`messages`) and the event log behind `seq` and resume (`log`), over one `_meta` (`meta`). It
+ * adds the one thing none of them can do alone: a transaction that, when it rolls back, makes
+ * every store drop what it kept in memory. The methods below the transaction are the room's
+ * older spelling of the stores' own, one line each.
  */
 export class ChannelStore {
   readonly meta: Meta;
