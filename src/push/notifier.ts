@@ -51,7 +51,7 @@ export class PushNotifier {
   }
 
   mode(): PushMode {
-    const m = this.h.meta.get<string>("push_mode");
+    const m = this.h.meta.get("push_mode");
     return (PUSH_MODES as readonly string[]).includes(m ?? "") ? (m as PushMode) : DEFAULT_PUSH_MODE;
   }
 

@@ -1,76 +1,38 @@
 import { DurableObject } from "cloudflare:workers";
-import { markSessionsEnded, sessionLive } from "../auth/sessionGate";
-import { TokenError, type RtmClaims, verifyToken, verifyingKeys } from "../auth/tokens";
+import { markSessionsEnded } from "../auth/sessionGate";
+import type { RtmClaims } from "../auth/tokens";
 import { type Config, loadConfig } from "../config";
 import type { Env } from "../env";
 import { CloseCode, type CloseDecision } from "../protocol/closeCodes";
-import { type DecodeLimits, decodeFrame } from "../protocol/codec";
-import { type Command, PRE_AUTH_COMMANDS } from "../protocol/commands";
-import {
-  AUTO_PING,
-  type CorrelationId,
-  type OutFrame,
-  PONG,
-  buildEvent,
-  errorReply,
-  successReply,
-} from "../protocol/envelope";
-import { type FilterSpec, type Matcher, compileFilters, matches } from "../protocol/filters";
-import { parseId } from "../protocol/ids";
+import type { Command } from "../protocol/commands";
+import { AUTO_PING, type OutFrame, PONG } from "../protocol/envelope";
+import { matches } from "../protocol/filters";
 import { log, setLogLevel } from "../ops/log";
-import { reportRoom } from "../ops/stats";
 import { Meta, migrate } from "../storage/sqlite";
 import { answerAbsentRoom } from "./absentRoom";
+import { broadcastTo } from "./broadcast";
 import { Clock } from "./clock";
-import { CommandError } from "./errors";
-import { type DomainTimer, earliest, runDue } from "./timers";
-import { ATTACHMENT_LIMIT_BYTES, type Session, attachmentFits, newSession, readSession } from "./session";
+import { type Admission, type Conn, ConnTable } from "./conn";
+import { Lifecycle } from "./lifecycle";
+import { RoomStats } from "./roomStats";
+import { type Session, newSession } from "./session";
+import { type AuthHost, SESSION_REVOKED, authenticate } from "./socketAuth";
+import { SocketAlarm } from "./socketAlarm";
+import { type FrameHost, decodeLimits, handleFrame } from "./socketFrames";
 import { SocketIndex } from "./socketIndex";
+import type { DomainTimer } from "./timers";
+import { PendingAuth, refusePending, routedId } from "./upgrade";
 
-const FILTERS_TOO_LARGE = `filters too large: the connection's saved state is limited to ${ATTACHMENT_LIMIT_BYTES} bytes`;
-
-/**
- * The id a socket upgrade was routed by: the worker validated `/rtm/ws/<kind>/<id>` and forwards
- * the request untouched (copying it to add a header was a tenth of the worker's upgrade cost).
- * Clients cannot reach a room except through that route.
- */
-const ROUTED_ID = /\/rtm\/ws\/[^/]+\/([^/?#]+)(?:[?#]|$)/;
-
-function routedId(url: string): number | null {
-  const raw = ROUTED_ID.exec(url)?.[1];
-  if (raw === undefined) return null;
-  try {
-    return parseId(decodeURIComponent(raw)); // the router decoded it the same way
-  } catch {
-    return null;
-  }
-}
-
-/** In-memory view of one socket; rebuilt from the attachment after hibernation. */
-export interface Conn {
-  /** the socket itself (a broadcast walks conns, not [socket, conn] pairs) */
-  readonly ws: WebSocket;
-  s: Session;
-  matcher: Matcher | null;
-  /** token bucket (burst COMMAND_BURST, refilled COMMAND_RATE_PER_SEC; beyond it 4029) */
-  tokens: number;
-  refilled: number;
-  /** frames of one socket are handled strictly in order, even across awaits */
-  queue: Promise<void>;
-  closed: boolean;
-}
-
-export type Admission = { ok: true } | { ok: false; close: CloseDecision };
-
-const NEVER = Number.POSITIVE_INFINITY;
-
-/** Close reason of a socket whose session ended (docs/protocol.md#close-codes, 4001). */
-export const SESSION_REVOKED = "session revoked";
+export type { Admission, Conn } from "./conn";
+export { SESSION_REVOKED } from "./socketAuth";
 
 /**
  * The websocket layer both rooms share: accept (hibernatable), auth, ping/liveness, filters,
  * rate limit, close codes, replies and broadcast. Subclasses say who may connect and what the
- * commands do; every timer runs off the one alarm this class keeps.
+ * commands do; every timer runs off the one alarm this class keeps. The jobs live in modules of
+ * their own (frames: socketFrames.ts, ws_auth: socketAuth.ts, the alarm: socketAlarm.ts, stats:
+ * roomStats.ts, broadcast: broadcast.ts, upgrades: upgrade.ts); this class wires them to the
+ * runtime's socket events and to the hooks below.
  */
 export abstract class SocketRoom extends DurableObject<Env> {
   protected readonly config: Config;
@@ -78,36 +40,57 @@ export abstract class SocketRoom extends DurableObject<Env> {
   /** The storage had no schema when this instance started (see `absentId`). */
   protected readonly fresh: boolean;
   readonly clock = new Clock();
-  /** every socket's state, closed ones included (so a late close event is recognised as done) */
-  private readonly conns = new WeakMap<WebSocket, Conn>();
+  private readonly conns: ConnTable;
   /** the open ones, all and by user, for broadcasts */
   private readonly index = new SocketIndex<Conn>(
     () => this.ctx.getWebSockets(),
     (ws) => this.conn(ws),
   );
-  private readonly limits: DecodeLimits;
-  /**
-   * Connection lifecycle work (presence fan-out, disarming) runs here, in order, without holding
-   * up the connection's own frames: a ws_resume sent right after ws_auth is not kept waiting for
-   * every channel of the user to hear that the user came online.
-   */
-  private lifecycle: Promise<void> = Promise.resolve();
+  private readonly pending = new PendingAuth(() => this.index.open().values());
+  private readonly lifecycle = new Lifecycle(() => this.roomLabel());
+  private readonly stats: RoomStats;
   /** frames received and sent since the last stats report (operator counters for system.info) */
-  protected readonly counted = { in: 0, out: 0, alarms: 0 };
+  protected readonly counted: RoomStats["counted"];
+  private readonly alarms: SocketAlarm;
+  private readonly host: FrameHost & AuthHost;
+  private readonly send = (ws: WebSocket, text: string): void => this.safeSend(ws, text);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = loadConfig(env as unknown as Record<string, unknown>);
     setLogLevel(this.config.logLevel);
-    this.limits = {
-      frameLimitBytes: this.config.frameLimitBytes,
-      maxFilters: this.config.maxFilters,
-      maxFilterValueLength: this.config.maxFilterValueLength,
-    };
     // The runtime answers the exact ping frame itself, without waking a hibernating room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(AUTO_PING, PONG));
     this.fresh = migrate(ctx.storage, this.schema());
     this.meta = Meta.of(ctx.storage.sql);
+    this.conns = new ConnTable(this.config.commandBurst);
+    const { config, meta, clock } = this;
+    this.stats = new RoomStats({ env, config, meta, clock, label: () => this.roomLabel() });
+    this.counted = this.stats.counted;
+    const close = (ws: WebSocket, conn: Conn, code: number, reason: string) => this.closeConn(ws, conn, code, reason);
+    this.alarms = new SocketAlarm({
+      ctx, config, meta, clock, timers: this.timers, index: this.index, close, send: this.send,
+      report: (connections, alarmAt) => this.stats.report(connections, alarmAt),
+    });
+    this.host = {
+      env, config, clock, limits: decodeLimits(config), counted: this.counted, close, send: this.send,
+      label: () => this.roomLabel(),
+      persist: (ws, conn) => this.persist(ws, conn),
+      authenticate: (ws, conn, token) => authenticate(this.host, ws, conn, token),
+      command: (ws, conn, command) => this.onCommand(ws, conn, command),
+      admit: (claims) => this.admit(claims),
+      admissionUnused: (userId) => this.admissionUnused(userId),
+      socketsOf: (userId) => this.socketsOf(userId) + this.socketsElsewhere(userId),
+      readyPayload: (session) => this.readyPayload(session),
+      authenticated: (ws, conn) => {
+        this.pending.settled();
+        this.index.authenticated(ws, conn);
+      },
+      socketDueBy: (at) => this.alarms.socketDueBy(at),
+      pingCheckDue: (now) => this.alarms.pingCheckDue(now),
+      armAt: (at) => this.armAt(at),
+      firstAuth: (session) => void this.lifecycle.then(() => this.onAuthenticated(session)),
+    };
   }
 
   // --- what a subclass provides ---------------------------------------------------------------
@@ -123,17 +106,13 @@ export abstract class SocketRoom extends DurableObject<Env> {
    * deletes the schema it just wrote and answers like an absent room), or null. The worker checks
    * ids before forwarding; this catches what reaches a room anyway (a channel removed moments ago).
    */
-  protected absentId(_roomId: number): Promise<CloseDecision | null> {
-    return Promise.resolve(null);
-  }
+  protected absentId(_roomId: number): Promise<CloseDecision | null> { return Promise.resolve(null); }
   /** May this user hold a socket here? (A fan-out shard asks its channel's room.) */
   protected abstract admit(claims: RtmClaims): Admission | Promise<Admission>;
   /** An admission granted by `admit` went unused: the socket closed while it was being decided. */
   protected admissionUnused(_userId: number): Promise<void> | void {}
   /** The user's authenticated sockets held for this room by other objects (a channel's shards). */
-  protected socketsElsewhere(_userId: number): number {
-    return 0;
-  }
+  protected socketsElsewhere(_userId: number): number { return 0; }
   /** Payload of `rtm.ready` beyond connection_id and user_id (may record state in the session; it is persisted). */
   protected abstract readyPayload(session: Session): Record<string, unknown>;
   /** A decoded, authenticated command other than auth, ping and filter. Throw CommandError to reply an error. */
@@ -144,6 +123,10 @@ export abstract class SocketRoom extends DurableObject<Env> {
   protected onDisconnected(_session: Session): Promise<void> | void {}
   /** Domain timers served by the same alarm (register in the subclass constructor). */
   protected readonly timers: DomainTimer[] = [];
+  /** Runs after each alarm's timers and re-arming (a room that waited to vacate does it here). */
+  protected async afterAlarm(): Promise<void> {}
+  /** Unauthenticated sockets this room placed on other objects (a channel's shards). */
+  protected pendingElsewhere(): number { return 0; }
 
   // --- accepting sockets ----------------------------------------------------------------------
 
@@ -160,75 +143,35 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (roomId !== null) this.bind(roomId);
     if (this.tooManyPending()) return this.refusePending();
 
-    const pair = new WebSocketPair();
-    const client = pair[0];
-    const server = pair[1];
+    const { 0: client, 1: server } = new WebSocketPair();
     const now = this.clock.now();
     const session = newSession(now, this.config.authDeadlineMs);
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(session);
-    const conn = this.freshConn(server, session, now);
-    this.conns.set(server, conn);
+    const conn = this.conns.add(server, session, now);
     this.index.opened(server, conn);
-    if (this.pendingAuth !== null) this.pendingAuth++;
-    this.socketDueBy(session.ad);
+    this.pending.opened();
+    this.alarms.socketDueBy(session.ad);
     await this.armAt(session.ad);
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /**
-   * Sockets that have not authenticated yet (each holds memory until its auth deadline), capped
-   * per room. Counted in memory so an upgrade costs O(1), not a walk over every socket; null after
-   * a wake-up until the first upgrade recounts them.
-   */
-  private pendingAuth: number | null = null;
-
+  /** Sockets that have not authenticated yet, here and placed elsewhere, at the room's cap. */
   protected tooManyPending(): boolean {
-    if (this.pendingAuth === null) {
-      let pending = 0;
-      for (const conn of this.index.open().values()) if (conn.s.uid === null) pending++;
-      this.pendingAuth = pending;
-    }
-    return this.pendingAuth + this.pendingElsewhere() >= this.config.maxUnauthenticatedPerRoom;
-  }
-
-  /** Unauthenticated sockets this room placed on other objects (a channel's shards). */
-  protected pendingElsewhere(): number {
-    return 0;
+    return this.pending.count() + this.pendingElsewhere() >= this.config.maxUnauthenticatedPerRoom;
   }
 
   protected refusePending(): Response {
-    return Response.json(
-      { meta: { ok: false, error: "too many unauthenticated connections; retry shortly", code: "too_many_pending" } },
-      { status: 429, headers: { "Retry-After": String(Math.ceil(this.config.authDeadlineMs / 1000)) } },
-    );
-  }
-
-  private settlePending(): void {
-    if (this.pendingAuth !== null && this.pendingAuth > 0) this.pendingAuth--;
-  }
-
-  private freshConn(ws: WebSocket, s: Session, now: number): Conn {
-    const matcher = compileFilters(s.filters);
-    return { ws, s, matcher, tokens: this.config.commandBurst, refilled: now, queue: Promise.resolve(), closed: false };
+    return refusePending(this.config.authDeadlineMs);
   }
 
   protected conn(ws: WebSocket): Conn | null {
-    let conn = this.conns.get(ws);
-    if (!conn) {
-      const s = readSession(ws);
-      if (!s) return null;
-      conn = this.freshConn(ws, s, this.clock.now());
-      this.conns.set(ws, conn);
-    }
-    return conn;
+    return this.conns.get(ws, () => this.clock.now());
   }
 
   protected persist(ws: WebSocket, conn: Conn): void {
     ws.serializeAttachment(conn.s);
   }
-
-  // --- incoming frames ------------------------------------------------------------------------
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const conn = this.conn(ws);
@@ -236,157 +179,16 @@ export abstract class SocketRoom extends DurableObject<Env> {
       ws.close(CloseCode.PolicyViolation, "unknown connection");
       return;
     }
-    const run = conn.queue.then(() => this.handleFrame(ws, conn, message));
+    const run = conn.queue.then(() => handleFrame(this.host, ws, conn, message));
     conn.queue = run.catch(() => undefined);
     return run.catch((err) => {
       log("error", "frame handler failed", { room: this.roomLabel(), cid: conn.s.cid, user_id: conn.s.uid, err: String(err) });
     });
   }
 
-  private takeToken(conn: Conn, now: number): boolean {
-    const { commandRatePerSec, commandBurst } = this.config;
-    conn.tokens = Math.min(commandBurst, conn.tokens + ((now - conn.refilled) / 1000) * commandRatePerSec);
-    conn.refilled = now;
-    if (conn.tokens < 1) return false;
-    conn.tokens -= 1;
-    return true;
-  }
-
-  private touch(ws: WebSocket, conn: Conn, now: number): void {
-    // Re-serializing the attachment on every frame would cost more than a one-second error in a
-    // 25-second liveness check.
-    if (now - conn.s.seen >= 1000) {
-      conn.s.seen = now;
-      this.persist(ws, conn);
-    }
-  }
-
-  private async handleFrame(ws: WebSocket, conn: Conn, message: string | ArrayBuffer): Promise<void> {
-    if (conn.closed) return;
-    this.counted.in++;
-    const now = this.clock.now();
-    const decoded = decodeFrame(message, this.limits);
-    if (decoded.kind === "close") return this.closeConn(ws, conn, decoded.close.code, decoded.close.reason);
-    if (!this.takeToken(conn, now)) return this.closeConn(ws, conn, CloseCode.RateLimited, "rate limit exceeded");
-    this.touch(ws, conn, now);
-    if (decoded.kind === "pong") return;
-
-    const name = decoded.kind === "command" ? decoded.command.command : decoded.name;
-    if (conn.s.uid === null && !PRE_AUTH_COMMANDS.has(name)) {
-      return this.closeConn(ws, conn, CloseCode.PolicyViolation, "authenticate first");
-    }
-    if (decoded.kind === "invalid") {
-      if (name === "ws_auth") return this.closeConn(ws, conn, CloseCode.AuthFailed, "authentication failed");
-      this.safeSend(ws, errorReply(decoded.correlationId, decoded.error, now));
-      return;
-    }
-
-    const { command, correlationId } = decoded;
-    switch (command.command) {
-      case "ws_auth":
-        return this.authenticate(ws, conn, command.auth_token, correlationId);
-      case "ws_ping":
-        this.safeSend(ws, PONG);
-        return;
-      case "ws_filter":
-        return this.setFilters(ws, conn, command.filters, correlationId, now);
-      default:
-        try {
-          await this.onCommand(ws, conn, command);
-          if (correlationId !== null) this.safeSend(ws, successReply(correlationId, this.clock.now()));
-        } catch (err) {
-          if (!(err instanceof CommandError)) {
-            log("error", "command failed", { room: this.roomLabel(), cid: conn.s.cid, user_id: conn.s.uid, command: command.command, err: String(err) });
-          }
-          const text = err instanceof CommandError ? err.message : "internal error";
-          this.safeSend(ws, errorReply(correlationId, text, this.clock.now()));
-        }
-    }
-  }
-
-  /**
-   * Replaces the connection's filters, or keeps the old ones and replies an error when the new
-   * ones would not fit the socket attachment (docs/protocol.md "Filters"): a session the runtime
-   * refuses to save would lose its filters on hibernation and fail every later save.
-   */
-  private setFilters(ws: WebSocket, conn: Conn, filters: FilterSpec[], correlationId: CorrelationId, now: number): void {
-    const next = filters.length ? filters : null;
-    if (!attachmentFits({ ...conn.s, filters: next })) {
-      this.safeSend(ws, errorReply(correlationId, FILTERS_TOO_LARGE, now));
-      return;
-    }
-    const previous = { filters: conn.s.filters, matcher: conn.matcher };
-    conn.s.filters = next;
-    conn.matcher = compileFilters(next);
-    try {
-      this.persist(ws, conn);
-    } catch (err) {
-      conn.s.filters = previous.filters;
-      conn.matcher = previous.matcher;
-      log("error", "filters not saved", { room: this.roomLabel(), cid: conn.s.cid, err: String(err) });
-      this.safeSend(ws, errorReply(correlationId, FILTERS_TOO_LARGE, now));
-      return;
-    }
-    this.safeSend(ws, successReply(correlationId, now));
-  }
-
-  private async authenticate(ws: WebSocket, conn: Conn, token: string, correlationId: CorrelationId): Promise<void> {
-    let claims: RtmClaims;
-    try {
-      claims = await verifyToken(token, "rtm", verifyingKeys(this.env, this.config));
-    } catch (err) {
-      const reason = err instanceof TokenError && err.reason === "expired" ? "token expired" : "authentication failed";
-      return this.closeConn(ws, conn, CloseCode.AuthFailed, reason);
-    }
-    if (!(await sessionLive(this.env.DB, claims.sid, claims.user_id, this.config.sessionCheckTtlMs))) {
-      return this.closeConn(ws, conn, CloseCode.AuthFailed, SESSION_REVOKED);
-    }
-    if (conn.closed) return;
-    const first = conn.s.uid === null;
-    if (!first && claims.user_id !== conn.s.uid) {
-      return this.closeConn(ws, conn, CloseCode.AuthFailed, "token is for another user");
-    }
-    if (first) {
-      const decided = this.admit(claims);
-      const admission = decided instanceof Promise ? await decided : decided;
-      if (!admission.ok) return this.closeConn(ws, conn, admission.close.code, admission.close.reason);
-      if (conn.closed) return this.admissionUnused(claims.user_id);
-      // Checked and counted in one synchronous step, so concurrent auths cannot both take the last place.
-      if (this.socketsOf(claims.user_id) + this.socketsElsewhere(claims.user_id) >= this.config.maxSocketsPerUser) {
-        await this.admissionUnused(claims.user_id);
-        return this.closeConn(ws, conn, CloseCode.RateLimited, "too many sockets");
-      }
-      conn.s.uid = claims.user_id;
-      conn.s.name = claims.user_name;
-      conn.s.ad = 0;
-      this.settlePending();
-      this.index.authenticated(ws, conn);
-    }
-    conn.s.sid = claims.sid;
-    conn.s.exp = claims.exp * 1000;
-    this.socketDueBy(conn.s.exp);
-    const now = this.clock.now();
-    const ready = buildEvent(
-      "rtm.ready",
-      { connection_id: conn.s.cid, user_id: claims.user_id, ...this.readyPayload(conn.s) },
-      now,
-    );
-    this.persist(ws, conn); // after readyPayload, which may record state in the session
-    this.safeSend(ws, ready.text);
-    void correlationId; // rtm.ready is the answer to ws_auth; no separate success reply
-    await this.armAt(Math.min(conn.s.exp, await this.pingCheckDue(now)));
-    if (first) this.afterLifecycle(() => this.onAuthenticated(conn.s));
-  }
-
-  private afterLifecycle(work: () => Promise<void> | void): Promise<void> {
-    const run = this.lifecycle.then(work);
-    this.lifecycle = run.catch((err) => log("error", "connection lifecycle failed", { room: this.roomLabel(), err: String(err) }));
-    return this.lifecycle;
-  }
-
   /** Resolves once every lifecycle step queued so far has run (tests, and the alarm's bookkeeping). */
   protected settled(): Promise<void> {
-    return this.lifecycle;
+    return this.lifecycle.settled();
   }
 
   /**
@@ -402,8 +204,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
   protected async vacate(close: CloseDecision): Promise<void> {
     await this.settled();
     this.vacated = close;
-    this.alarmAt = null;
-    await this.ctx.storage.deleteAlarm();
+    await this.alarms.set(null);
     await this.ctx.storage.deleteAll();
     this.meta.forget();
   }
@@ -418,10 +219,17 @@ export abstract class SocketRoom extends DurableObject<Env> {
   async sessionsEnded(userId: number, sids: number[]): Promise<number> {
     markSessionsEnded(userId, sids);
     const ended = new Set(sids);
+    return this.closeWhere((s) => s.uid === userId && ended.has(s.sid), CloseCode.AuthFailed, SESSION_REVOKED);
+  }
+
+  /** Closes every socket of `userId` in this room (the server API's disconnect); how many were open. */
+  disconnectUser(userId: number, code: number, reason: string): Promise<number> {
+    return this.closeWhere((s) => s.uid === userId, code, reason);
+  }
+
+  private async closeWhere(pick: (s: Session) => boolean, code: number, reason: string): Promise<number> {
     const closing: Promise<void>[] = [];
-    for (const [ws, conn] of this.live(true)) {
-      if (conn.s.uid === userId && ended.has(conn.s.sid)) closing.push(this.closeConn(ws, conn, CloseCode.AuthFailed, SESSION_REVOKED));
-    }
+    for (const [ws, conn] of this.live(true)) if (pick(conn.s)) closing.push(this.closeConn(ws, conn, code, reason));
     await Promise.all(closing);
     return closing.length;
   }
@@ -437,14 +245,6 @@ export abstract class SocketRoom extends DurableObject<Env> {
     await this.afterClose(conn);
   }
 
-  /** Closes every socket of `userId` in this room (the server API's disconnect); how many were open. */
-  async disconnectUser(userId: number, code: number, reason: string): Promise<number> {
-    const closing: Promise<void>[] = [];
-    for (const [ws, conn] of this.live(true)) if (conn.s.uid === userId) closing.push(this.closeConn(ws, conn, code, reason));
-    await Promise.all(closing);
-    return closing.length;
-  }
-
   private markClosed(ws: WebSocket, conn: Conn): void {
     conn.closed = true;
     this.index.closed(ws, conn);
@@ -452,51 +252,15 @@ export abstract class SocketRoom extends DurableObject<Env> {
 
   /** Presence bookkeeping, and no alarm left behind once the last socket is gone. */
   private afterClose(conn: Conn): Promise<void> {
-    if (conn.s.uid === null) this.settlePending();
-    return this.afterLifecycle(() => this.closed(conn));
+    if (conn.s.uid === null) this.pending.settled();
+    return this.lifecycle.then(() => this.closed(conn));
   }
 
   private async closed(conn: Conn): Promise<void> {
     if (conn.s.uid !== null) await this.onDisconnected(conn.s);
     if (this.index.open().size > 0) return;
-    if (earliest(this.timers) === null) {
-      this.meta.set("ping_check_at", 0);
-      await this.setAlarm(null);
-    }
-    await this.reportStats(0, null);
-  }
-
-  /**
-   * Folds the counters into the room's totals and reports them (src/ops/stats.ts). A room whose
-   * figures did not change reports again only before its stats row would count as silent, so
-   * idle rooms cost the stats shards and Analytics Engine little.
-   */
-  private async reportStats(connections: number, alarmAt: number | null): Promise<void> {
-    const now = this.clock.now();
-    const { in: inDelta, out: outDelta, alarms } = this.counted;
-    const lastAt = this.meta.get<number>("stats_at") ?? 0;
-    const unchanged = inDelta === 0 && outDelta === 0 && connections === (this.meta.get<number>("stats_conns") ?? -1);
-    if (unchanged && now - lastAt < this.config.statsSilenceMs / 2) return;
-    const messagesIn = (this.meta.get<number>("stats_in") ?? 0) + inDelta;
-    const messagesOut = (this.meta.get<number>("stats_out") ?? 0) + outDelta;
-    this.meta.set("stats_in", messagesIn);
-    this.meta.set("stats_out", messagesOut);
-    this.meta.set("stats_conns", connections);
-    this.meta.set("stats_at", now);
-    this.counted.in = 0;
-    this.counted.out = 0;
-    this.counted.alarms = 0;
-    await reportRoom(this.env, this.config, {
-      room: this.roomLabel(),
-      connections,
-      messages_in: messagesIn,
-      messages_out: messagesOut,
-      in_delta: inDelta,
-      out_delta: outDelta,
-      alarms,
-      alarm_at: alarmAt,
-      at: now,
-    });
+    await this.alarms.lastSocketClosed();
+    await this.stats.report(0, null);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, _reason: string, _wasClean: boolean): Promise<void> {
@@ -556,34 +320,8 @@ export abstract class SocketRoom extends DurableObject<Env> {
    * `only`/`except` pick sockets by user.
    */
   protected broadcast(frame: OutFrame, target: { only?: number; except?: number } = {}): number {
-    // The hot path (one pass per event over every socket): a plain loop over the in-memory index
-    // instead of live()'s generator, and each distinct filter set matched once per event
-    // (identical filter lists share one interned Matcher, see compileFilters).
-    const { only, except } = target;
-    const { event, text } = frame;
-    const targets = only !== undefined ? this.index.ofUser(only) : this.index.open();
-    if (targets === undefined) return 0;
-    let verdicts: Map<Matcher, boolean> | null = null;
-    let sent = 0;
-    for (const conn of targets.values()) {
-      if (conn.closed) continue;
-      const uid = conn.s.uid;
-      if (uid === null) continue;
-      if (except !== undefined && uid === except) continue;
-      const matcher = conn.matcher;
-      if (matcher !== null) {
-        verdicts ??= new Map();
-        let pass = verdicts.get(matcher);
-        if (pass === undefined) {
-          pass = matches(matcher, event);
-          verdicts.set(matcher, pass);
-        }
-        if (!pass) continue;
-      }
-      this.safeSend(conn.ws, text);
-      sent++;
-    }
-    return sent;
+    const targets = target.only !== undefined ? this.index.ofUser(target.only) : this.index.open();
+    return targets === undefined ? 0 : broadcastTo(targets, frame, target.except, this.send);
   }
 
   /** Sends to one socket, through its filters. */
@@ -591,144 +329,22 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (matches(conn.matcher, frame.event)) this.safeSend(ws, frame.text);
   }
 
-  // --- the one alarm --------------------------------------------------------------------------
-
-  /**
-   * When the alarm is set for, as this instance last set or read it (undefined: not known yet).
-   * Every upgrade and every auth asks; a storage read each time was a tenth of the connect path.
-   */
-  private alarmAt: number | null | undefined = undefined;
+  // --- the one alarm (socketAlarm.ts) ---------------------------------------------------------
 
   /** Makes sure the alarm fires no later than `at` (call after scheduling a domain timer). */
-  protected async armAt(at: number): Promise<void> {
-    if (!Number.isFinite(at)) return;
-    if (this.alarmAt === undefined) {
-      const stored = await this.ctx.storage.getAlarm();
-      this.alarmAt ??= stored; // another armAt may have set it while we read
-    }
-    // Decided synchronously after the read, so two concurrent calls never leave the later time set.
-    if (this.alarmAt === null || at < this.alarmAt) await this.setAlarm(at);
+  protected armAt(at: number): Promise<void> {
+    return this.alarms.armAt(at);
   }
 
   /** Drops the alarm when nothing needs it: no socket (authenticated or not) and no domain timer pending. */
   protected async disarmIfIdle(): Promise<void> {
-    if (this.ctx.getWebSockets().length === 0 && earliest(this.timers) === null) await this.setAlarm(null);
-  }
-
-  private async setAlarm(at: number | null): Promise<void> {
-    this.alarmAt = at;
-    if (at === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(at);
-  }
-
-  /** Time of the next ping check, scheduling one if none is pending. */
-  private async pingCheckDue(now: number): Promise<number> {
-    const due = this.meta.get<number>("ping_check_at");
-    if (due !== undefined && due > now - this.config.pingIntervalMs) return due;
-    const next = now + this.config.pingIntervalMs;
-    this.meta.set("ping_check_at", next);
-    return next;
-  }
-
-  /**
-   * Earliest auth deadline or token expiry among the sockets, as far as this instance knows
-   * (undefined after a wake-up: the next alarm walks the sockets to learn it). An alarm that fires
-   * for a domain timer (an unread slice every 25 ms on a busy channel) skips the walk over every
-   * socket when no socket deadline is due.
-   */
-  private socketDue: number | undefined = undefined;
-
-  private socketDueBy(at: number): void {
-    if (this.socketDue !== undefined) this.socketDue = Math.min(this.socketDue, at);
+    if (this.ctx.getWebSockets().length === 0 && this.alarms.timersIdle()) await this.alarms.set(null);
   }
 
   override async alarm(): Promise<void> {
     if (this.vacated) return;
-    // The alarm that fired is no longer set; anything armAt sets while this runs is kept below.
-    this.alarmAt = null;
     this.counted.alarms++;
-    try {
-      await this.runAlarm();
-    } catch (err) {
-      this.alarmAt = undefined; // the runtime schedules a retry: read the alarm again next time
-      throw err;
-    }
+    await this.alarms.fire();
     await this.afterAlarm();
-  }
-
-  /** Runs after each alarm's timers and re-arming (a room that waited to vacate does it here). */
-  protected async afterAlarm(): Promise<void> {}
-
-  private async runAlarm(): Promise<void> {
-    const now = this.clock.now();
-    const checkAt = this.meta.get<number>("ping_check_at") ?? NEVER;
-    const pingCheck = now >= checkAt;
-    let next = NEVER;
-    if (pingCheck || this.socketDue === undefined || now >= this.socketDue) {
-      next = await this.checkSockets(now, pingCheck, checkAt);
-    } else {
-      next = Math.min(this.socketDue, checkAt);
-    }
-
-    await runDue(this.timers, now);
-    const domain = earliest(this.timers);
-    if (domain !== null) next = Math.min(next, domain);
-
-    let alarmAt = next === NEVER ? null : Math.max(next, now + 1);
-    const armed = this.alarmAt; // set by armAt while this handler awaited
-    if (armed !== null && armed !== undefined && (alarmAt === null || armed < alarmAt)) alarmAt = armed;
-    await this.setAlarm(alarmAt);
-    if (pingCheck) await this.reportStats(this.authedCount, alarmAt);
-  }
-
-  /** authenticated sockets counted by the last walk (operator stats) */
-  private authedCount = 0;
-
-  /**
-   * Closes sockets past their auth deadline or token expiry and, on a ping check, silent ones
-   * (pinging those quiet for an interval). Answers when the sockets next need a look.
-   */
-  private async checkSockets(now: number, pingCheck: boolean, checkAt: number): Promise<number> {
-    const interval = this.config.pingIntervalMs;
-    let due = NEVER;
-    let authed = 0;
-    const pingFrame = pingCheck ? buildEvent("ping", {}, now).text : "";
-    this.socketDue = NEVER; // sockets accepted or authenticated while this awaits lower it
-    this.index.rebuild(); // the runtime's list is the truth; memory is only a cache of it
-    for (const [ws, conn] of [...this.index.open()]) {
-      if (conn.closed) continue;
-      const s = conn.s;
-      if (s.uid === null) {
-        if (now >= s.ad) await this.closeConn(ws, conn, CloseCode.AuthFailed, "authentication timeout");
-        else due = Math.min(due, s.ad);
-        continue;
-      }
-      if (now >= s.exp) {
-        await this.closeConn(ws, conn, CloseCode.TokenExpired, "token expired");
-        continue;
-      }
-      if (pingCheck) {
-        const autoAt = this.ctx.getWebSocketAutoResponseTimestamp(ws);
-        const auto = autoAt ? this.clock.fromWall(autoAt.getTime()) : 0;
-        const silent = now - Math.max(s.seen, auto);
-        if (silent >= 2 * interval) {
-          await this.closeConn(ws, conn, CloseCode.PingTimeout, "ping timeout");
-          continue;
-        }
-        if (silent >= interval) this.safeSend(ws, pingFrame);
-      }
-      authed++;
-      due = Math.min(due, s.exp);
-    }
-    this.socketDue = Math.min(this.socketDue ?? NEVER, due);
-    this.authedCount = authed;
-
-    if (authed === 0) {
-      this.meta.set("ping_check_at", 0);
-      return due;
-    }
-    const nextCheck = pingCheck || checkAt === NEVER ? now + interval : checkAt;
-    this.meta.set("ping_check_at", nextCheck);
-    return Math.min(due, nextCheck);
   }
 }

@@ -2,10 +2,18 @@ import type { FilterSpec } from "../protocol/filters";
 
 /**
  * What a connection must remember across hibernation, kept in the socket attachment (the runtime
- * caps an attachment at 16 KiB of its structured-clone encoding: see attachmentFits). Short keys
- * because it is re-serialized whenever it changes.
+ * caps an attachment at 16 KiB of its structured-clone encoding: see attachmentFits). Two parts,
+ * as partyserver's connection splits its attachment into the framework's and the app's: the
+ * socket layer's own fields (SocketSession, written by rooms/*) and the fields a room kind adds
+ * (RoomSessionFields, written by that room's code). Both are declared here so every key of the
+ * attachment is known in one place and none is reused; they are stored as one flat object with
+ * short keys, because it is re-serialized whenever it changes and attachments saved by an
+ * earlier version must still read.
  */
-export interface Session {
+export type Session = SocketSession & RoomSessionFields;
+
+/** The socket layer's part of the attachment. */
+export interface SocketSession {
   v: 1;
   /** connection id */
   cid: string;
@@ -24,6 +32,21 @@ export interface Session {
   filters: FilterSpec[] | null;
   /** ws_resume used (allowed once per connection) */
   resumed: boolean;
+}
+
+/** The room kinds' part of the attachment: optional, since a connection of another kind has none. */
+export interface RoomSessionFields {
+  /**
+   * A channel connection's live start (room and shard): the seq its first `rtm.ready` announced.
+   * Every durable event above it reaches the connection live, so a resume replays only up to it
+   * (channel/eventStream.ts). Absent until then, and in attachments saved before it existed.
+   */
+  ls?: number;
+}
+
+/** Where the connection's live stream began (undefined: not begun, or an attachment from before). */
+export function liveStart(s: Session): number | undefined {
+  return s.ls;
 }
 
 export function newSession(now: number, authDeadlineMs: number): Session {

@@ -1,3 +1,4 @@
+import { metaKey } from "./metaKeys";
 import type { Meta } from "./sqlite";
 
 /**
@@ -20,20 +21,20 @@ export class RoomLeases {
   }
 
   leaseId(userId: number): string | undefined {
-    return this.meta.get<string>(`lease:${userId}`);
+    return this.meta.get(metaKey.lease(userId));
   }
 
   open(userId: number, leaseId: string): void {
-    this.meta.set(`lease:${userId}`, leaseId);
+    this.meta.set(metaKey.lease(userId), leaseId);
   }
 
   close(userId: number): void {
-    this.meta.delete(`lease:${userId}`);
+    this.meta.delete(metaKey.lease(userId));
   }
 
   /** Next renewal (ms, room clock); 0 when none is scheduled. */
   renewAt(): number {
-    return this.meta.get<number>("lease_renew_at") ?? 0;
+    return this.meta.get("lease_renew_at") ?? 0;
   }
 
   setRenewAt(at: number): void {

@@ -1,3 +1,5 @@
+import type { MetaKey, MetaKeyOf, MetaScalar, MetaValue } from "./metaKeys";
+
 /**
  * Versioned, idempotent SQLite schema for a Durable Object, plus a tiny key/value `_meta` table.
  * Each migration runs once, in order, inside one synchronous transaction with its version bump.
@@ -21,11 +23,12 @@ export function migrate(storage: DurableObjectStorage, steps: readonly string[])
  * The `_meta` key/value table behind a write-through cache: every socket's auth and every presence
  * change reads a few keys (epoch, ping check, presence versions), and a SQLite round trip per read
  * was a tenth of the connect path's CPU. One instance per storage (`Meta.of`), so that every
- * reader sees every write; `forget()` after a rolled-back transaction.
+ * reader sees every write; `forget()` after a rolled-back transaction. Keys and value types come
+ * from the registry in metaKeys.ts.
  */
 export class Meta {
   private static readonly instances = new WeakMap<SqlStorage, Meta>();
-  private readonly cache = new Map<string, string | number | undefined>();
+  private readonly cache = new Map<MetaKey, MetaScalar | undefined>();
 
   private constructor(private readonly sql: SqlStorage) {}
 
@@ -38,20 +41,23 @@ export class Meta {
     return meta;
   }
 
-  get<T extends string | number>(key: string): T | undefined {
-    if (this.cache.has(key)) return this.cache.get(key) as T | undefined;
-    const row = this.sql.exec<{ value: T }>("SELECT value FROM _meta WHERE key = ?", key).toArray()[0];
+  get<K extends MetaKey>(key: K): MetaValue<K> | undefined;
+  /** The value of a key known to hold a T (the older spelling, `get<number>("seq")`). */
+  get<T extends MetaScalar>(key: MetaKeyOf<T>): T | undefined;
+  get(key: MetaKey): MetaScalar | undefined {
+    if (this.cache.has(key)) return this.cache.get(key);
+    const row = this.sql.exec<{ value: MetaScalar }>("SELECT value FROM _meta WHERE key = ?", key).toArray()[0];
     this.cache.set(key, row?.value);
     return row?.value;
   }
 
-  set(key: string, value: string | number): void {
+  set<K extends MetaKey>(key: K, value: MetaValue<K>): void {
     this.cache.delete(key); // if the write throws, the next read goes to SQLite
     this.sql.exec("INSERT OR REPLACE INTO _meta (key, value) VALUES (?, ?)", key, value);
     this.cache.set(key, value);
   }
 
-  delete(key: string): void {
+  delete(key: MetaKey): void {
     this.cache.delete(key);
     this.sql.exec("DELETE FROM _meta WHERE key = ?", key);
     this.cache.set(key, undefined);

@@ -16,7 +16,7 @@ export class UserChannelStore {
   ) {}
 
   complete(): boolean {
-    return this.meta.get<number>("channels_complete") === 1;
+    return this.meta.get("channels_complete") === 1;
   }
 
   /** Adds the directory's list to what is known and marks the list complete. */

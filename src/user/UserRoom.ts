@@ -11,14 +11,15 @@ import { type Admission, type Conn, SocketRoom } from "../rooms/SocketRoom";
 import { channelRoom } from "../rooms/stubs";
 import { Directory } from "../storage/directory";
 import { UserChannelStore } from "../storage/userChannelStore";
-import { USER_SCHEMA } from "../storage/userStore";
+import { USER_SCHEMA } from "../storage/userSchema";
 import { type PresenceState, SELF_ROOM, UserPresence, leaseTiming } from "./presence";
 import type { AlertInput, AlertObject } from "../contracts/alerts";
-import { type UnreadPayload, type UnreadState, sameUnread, unreadPayload } from "../contracts/unread";
+import type { UnreadPayload, UnreadState } from "../contracts/unread";
 import { type Result, fail, ok } from "../rooms/errors";
 import { AlertStore } from "../storage/alertStore";
 import { UnreadStore } from "../storage/unreadStore";
 import { ALERTS_PAGE, DELETED_ALERT_TEXT, alertObject } from "./alerts";
+import { UnreadTotals } from "./unreadTotals";
 import { QuotaStore } from "../storage/quotaStore";
 import { type QuotaCounts, type QuotaVerdict, Quotas } from "./quotas";
 import { WebhookOutbox } from "../webhooks/outbox";
@@ -40,6 +41,7 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
   private readonly channels: UserChannelStore;
   /** Web Push for this user while they are offline (docs/push.md). */
   private readonly push: PushNotifier;
+  private readonly unread: UnreadTotals;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,6 +73,13 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
       armAt: (at) => this.armAt(at),
     });
     this.timers.push(this.push.timer());
+    this.unread = new UnreadTotals({
+      sql: ctx.storage.sql,
+      push: this.push,
+      now: () => this.clock.now(),
+      userId: () => this.userId(),
+      broadcast: (frame) => this.broadcast(frame),
+    });
   }
 
   protected schema(): readonly string[] {
@@ -82,7 +91,7 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
   }
 
   private userId(): number | undefined {
-    return this.meta.get<number>("user_id");
+    return this.meta.get("user_id");
   }
 
   protected bind(roomId: number): void {
@@ -233,53 +242,18 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
     return ok(null);
   }
 
-  /**
-   * A channel's unread state for this user. When it differs from what is held, stores it, sends
-   * `chat.unreadCountUpdate` (with the total over all channels) on this stream and returns the
-   * payload for the channel room to send to the user's sockets there; null when nothing changed.
-   */
+  /** A channel's unread state for this user (see UnreadTotals.set). */
   async setUnread(channelId: number, state: UnreadState, hint?: UnreadHint): Promise<UnreadPayload | null> {
-    const store = new UnreadStore(this.ctx.storage.sql);
-    const held = store.get(channelId);
-    const prev = held ? { channel_unread_count: held.unread_count, oldest_unread_message_id: held.oldest_unread } : null;
-    if (sameUnread(prev, state)) return null;
-    if (state.channel_unread_count === 0) store.remove(channelId);
-    else store.set(channelId, state.channel_unread_count, state.oldest_unread_message_id);
-    const payload = unreadPayload(store.total(), channelId, state);
-    this.broadcast(buildEvent("chat.unreadCountUpdate", payload, this.clock.now()));
-    const added = state.channel_unread_count - (held?.unread_count ?? 0);
-    if (added > 0 && hint) {
-      const own = hint.user_id === this.userId();
-      await this.push.event("message", {
-        channel_id: channelId,
-        channel_name: hint.channel_name,
-        body: own ? `New message in #${hint.channel_name}` : `${hint.display_name}: ${hint.snippet}`,
-        message_id: hint.message_id,
-        count: added,
-      });
-    }
-    return payload;
+    return this.unread.set(channelId, state, hint);
   }
 
-  /**
-   * Forgets a channel's unread state (the user left it, or it was removed). When it held unread
-   * messages, the stream gets a `chat.unreadCountUpdate` with the channel at 0 and the new total.
-   */
+  /** Forgets a channel's unread state (see UnreadTotals.drop); answers the new total. */
   async dropUnread(channelId: number): Promise<number> {
-    const store = new UnreadStore(this.ctx.storage.sql);
-    const held = store.get(channelId);
-    store.remove(channelId);
-    this.push.store.drop(channelId);
-    const total = store.total();
-    if (held && held.unread_count > 0) {
-      const payload = unreadPayload(total, channelId, { channel_unread_count: 0, oldest_unread_message_id: 0 });
-      this.broadcast(buildEvent("chat.unreadCountUpdate", payload, this.clock.now()));
-    }
-    return total;
+    return this.unread.drop(channelId);
   }
 
   async totalUnread(): Promise<number> {
-    return new UnreadStore(this.ctx.storage.sql).total();
+    return this.unread.total();
   }
 
   // --- hourly quotas (docs/security.md "Quotas") ----------------------------------------------------

@@ -41,9 +41,9 @@ export class UserPresence {
 
   state(): PresenceState {
     return {
-      online: this.h.meta.get<number>("presence_online") === 1,
-      v: this.h.meta.get<number>("presence_v") ?? 0,
-      at: this.h.meta.get<number>("presence_at") ?? 0,
+      online: this.h.meta.get("presence_online") === 1,
+      v: this.h.meta.get("presence_v") ?? 0,
+      at: this.h.meta.get("presence_at") ?? 0,
     };
   }
 

@@ -5,7 +5,10 @@ import { channelWs, post, trio, userWs } from "../helpers/life";
 import type { TestUser } from "../helpers/api";
 import { report, tried } from "../helpers/hostile";
 import { api, channelStub } from "../helpers/workerd";
-import { CHANNEL_SCHEMA } from "../../src/storage/channelStore";
+import { CHANNEL_SCHEMA } from "../../src/storage/channelSchema";
+
+/** Migrations applied before the step that added redaction's index and join seqs. */
+const REDACTION_STEP = CHANNEL_SCHEMA.findIndex((step) => step.includes("CREATE TABLE event_refs"));
 
 afterAll(() => report("integration redaction"));
 
@@ -163,11 +166,9 @@ describe("redaction: a room whose storage predates it", () => {
       sql.exec("DROP TABLE event_refs");
       sql.exec("DROP TABLE alert_targets");
       sql.exec("ALTER TABLE members DROP COLUMN joined_seq");
-      // Later migrations are undone too, so that the room runs them all again on opening.
-      sql.exec("DROP TABLE shard_sockets");
-      const redaction = CHANNEL_SCHEMA.findIndex((step) => step.includes("CREATE TABLE event_refs"));
-      expect(CHANNEL_SCHEMA.length - redaction).toBe(2); // a new migration: undo it here as well
-      sql.exec("UPDATE _meta SET value = ? WHERE key = 'schema_version'", redaction);
+      sql.exec("DROP TABLE shard_sockets"); // a later step: it runs again too
+      expect(CHANNEL_SCHEMA.length - REDACTION_STEP).toBe(2); // a newer step must be undone here as well
+      sql.exec("UPDATE _meta SET value = ? WHERE key = 'schema_version'", REDACTION_STEP);
     });
     await evictDurableObject(stub);
 

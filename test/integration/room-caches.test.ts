@@ -7,10 +7,12 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChannelRoom } from "../../src/channel/ChannelRoom";
 import type { ChannelStore } from "../../src/storage/channelStore";
+import { metaKey } from "../../src/storage/metaKeys";
 import { advanceAndRunAlarm, alarmOf, api, channelSocket, channelStub } from "../helpers/workerd";
 
 type Internals = { store: ChannelStore; armAt(at: number): Promise<void> };
 const inside = (room: ChannelRoom) => room as unknown as Internals;
+const PROBE = metaKey.typing(0);
 
 describe("room caches agree with storage", () => {
   it("a rolled-back transaction leaves the cached member, meta and seq as storage has them", async () => {
@@ -22,19 +24,19 @@ describe("room caches agree with storage", () => {
       const seq = store.seq();
       // warm every cache the transaction touches
       expect(store.member(bob.user.id)).not.toBeNull();
-      store.meta.set("cache-probe", "kept");
+      store.meta.set(PROBE, 1); // a key no user ever writes: user 0 does not exist
       expect(() =>
         store.transaction(() => {
           store.removeMember(bob.user.id);
-          store.meta.set("cache-probe", "rolled back");
+          store.meta.set(PROBE, 2);
           store.appendEvent("test.rolled_back", {}, Date.now());
           expect(store.member(bob.user.id)).toBeNull(); // seen inside the transaction
           throw new Error("abort");
         }),
       ).toThrow("abort");
-      return { seq, after: store.seq(), member: store.member(bob.user.id)?.user_id, probe: store.meta.get("cache-probe") };
+      return { seq, after: store.seq(), member: store.member(bob.user.id)?.user_id, probe: store.meta.get(PROBE) };
     });
-    expect(before).toEqual({ seq: before.seq, after: before.seq, member: bob.user.id, probe: "kept" });
+    expect(before).toEqual({ seq: before.seq, after: before.seq, member: bob.user.id, probe: 1 });
 
     // and the member is still admitted over a real socket
     const sock = await channelSocket(channel.id);

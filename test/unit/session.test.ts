@@ -1,7 +1,7 @@
 import { serialize } from "node:v8";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ATTACHMENT_HEADROOM_BYTES, ATTACHMENT_LIMIT_BYTES, attachmentFits, encodedBytes, newSession } from "../../src/rooms/session";
+import { ATTACHMENT_HEADROOM_BYTES, ATTACHMENT_LIMIT_BYTES, type Session, attachmentFits, encodedBytes, liveStart, newSession } from "../../src/rooms/session";
 
 // Node's v8.serialize is the encoding workerd measures attachments by (same V8 value serializer).
 const real = (v: unknown) => serialize(v).length;
@@ -50,4 +50,17 @@ describe("encodedBytes: the attachment's structured-clone size", () => {
       expect(real(s) + ATTACHMENT_HEADROOM_BYTES <= ATTACHMENT_LIMIT_BYTES).toBe(row.fits);
     });
   }
+});
+
+describe("the attachment's room part", () => {
+  it("a channel connection's live start reads back as stored, and is absent from a new or older session", () => {
+    const fresh: Session = newSession(0, 0);
+    expect(liveStart(fresh)).toBeUndefined();
+    // what an attachment saved before the field existed reads as
+    const older = structuredClone({ ...fresh, uid: 91010001 }) as Session;
+    expect(liveStart(older)).toBeUndefined();
+    const live: Session = structuredClone({ ...fresh, ls: 42 });
+    expect(liveStart(live)).toBe(42);
+    expect(Object.keys(live)).toContain("ls"); // stored flat, under its short key
+  });
 });
