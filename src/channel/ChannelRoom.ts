@@ -730,13 +730,14 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
    */
   protected override broadcast(frame: OutFrame, target: { only?: number; except?: number } = {}): number {
     if (frame.event.meta.seq === undefined) {
+      const sent = super.broadcast(frame, target);
       if (target.only === undefined) this.toWebhooks(frame);
-      return super.broadcast(frame, target);
+      return sent;
     }
     let sent = 0;
     for (const f of this.events.publish(frame, this.clock.now())) {
-      this.toWebhooks(f);
       sent = super.broadcast(f, f === frame ? target : {});
+      this.toWebhooks(f);
     }
     return sent;
   }
