@@ -14,7 +14,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createECDH, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { Profiler, summarize } from "./lib/profiler.ts";
 import { type BenchUser, type Hooks, type Measurement, type ScenarioSpec, type Side, runScenario } from "./lib/scenario.ts";
@@ -46,7 +46,8 @@ if (args.has("help")) {
   [--perf ours|bare (Linux perf record of that side's runtime process, same phase)]
   [--profile-phase publish|connect]
   [--webhook (our side: a webhook endpoint for every event of each room's channel, answered 200 by a local receiver)]
-  [--webhook-ab (our side only: rooms with and without that endpoint, interleaved rounds in one run, p99 of both)]
+  [--webhook-ab (our side only: rooms with and without that endpoint, interleaved rounds in one run, p99 of both;
+   each round waits up to --quiet-wait S (180) until under --quiet-busy F (0.25) of the machine is busy)]
   [--push N (our side only: N more members with no connection, push subscriptions on "every message" to a local
    receiver answering 201, against the same members without subscriptions; interleaved rounds, p99 of both)]`);
   process.exit(0);
@@ -72,6 +73,35 @@ let webhookVariant = false;
 const PUSH = num("push", 0);
 /** Which variant the next room is made for (--push). */
 let pushVariant = false;
+
+/** Busy and total jiffies of the whole machine (every process, ours too), from /proc/stat. */
+function cpuTimes(): { busy: number; total: number } {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - (f[4] ?? 0), total };
+}
+
+/** The share of all cores busy over `ms` (0..1). */
+async function machineBusy(ms: number): Promise<number> {
+  const a = cpuTimes();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = cpuTimes();
+  return (b.busy - a.busy) / Math.max(1, b.total - a.total);
+}
+
+/**
+ * The machine is shared: before a round, wait (at most QUIET_WAIT_S) until the other processes
+ * leave at least most of it idle, so that neither variant of a pair runs in someone else's burst.
+ * Between rounds the benchmark itself is idle, so what this samples is the others' work.
+ */
+const QUIET_BUSY = num("quiet-busy", 0.25);
+const QUIET_WAIT_S = num("quiet-wait", 180);
+async function waitQuiet(): Promise<number> {
+  const deadline = performance.now() + QUIET_WAIT_S * 1000;
+  let busy = await machineBusy(2000);
+  while (busy > QUIET_BUSY && performance.now() < deadline) busy = await machineBusy(2000);
+  return busy;
+}
 
 /** A stand-in push service: 201 at once to every request, counted. */
 async function startPushReceiver(): Promise<{ url: string; deliveries: () => number; stop: () => void }> {
@@ -110,6 +140,7 @@ async function startReceiver(): Promise<{ url: string; deliveries: () => Promise
     });
     server.listen(0, "127.0.0.1", () => console.log(server.address().port));`;
   const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  process.once("exit", () => child.kill());
   const port = await new Promise<number>((resolve, reject) => {
     child.once("error", reject);
     child.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
@@ -389,9 +420,13 @@ async function main(): Promise<void> {
         for (let round = 0; round < ROUNDS; round++) {
           for (const on of round % 2 === 0 ? [false, true] : [true, false]) {
             webhookVariant = on;
-            log(`  pair ${round + 1}: webhook ${on ? "on" : "off"} (load ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
+            const idleBefore = await waitQuiet();
+            log(`  pair ${round + 1}: webhook ${on ? "on" : "off"} (load ${loadavg().map((l) => l.toFixed(2)).join(" ")}; machine busy before ${(idleBefore * 100).toFixed(0)}%)`);
             const before = await receiver!.deliveries();
+            const t0 = cpuTimes();
             const m = await runScenario(spec, oursSide, `${runTag}-w${i}-${round}-${on ? "on" : "off"}`, log);
+            const t1 = cpuTimes();
+            log(`    machine busy during the round (ours included): ${((100 * (t1.busy - t0.busy)) / Math.max(1, t1.total - t0.total)).toFixed(0)}%`);
             p99[on ? "on" : "off"].push(m.latencyMs.p99);
             all.push(m);
             log(`    p99 ${m.latencyMs.p99.toFixed(1)} ms, p50 ${m.latencyMs.p50.toFixed(1)} ms, lost ${m.lost}, dup ${m.duplicates}, out of order ${m.outOfOrder}, publish errors ${m.publishErrors}, deliveries since the round began ${(await receiver!.deliveries()) - before}`);
