@@ -14,7 +14,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createECDH, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { Profiler, summarize } from "./lib/profiler.ts";
 import { type BenchUser, type Hooks, type Measurement, type ScenarioSpec, type Side, runScenario } from "./lib/scenario.ts";
@@ -46,6 +46,8 @@ if (args.has("help")) {
   [--perf ours|bare (Linux perf record of that side's runtime process, same phase)]
   [--profile-phase publish|connect]
   [--webhook (our side: a webhook endpoint for every event of each room's channel, answered 200 by a local receiver)]
+  [--webhook-ab (our side only: rooms with and without that endpoint, interleaved rounds in one run, p99 of both;
+   each round waits up to --quiet-wait S (180) until under --quiet-busy F (0.25) of the machine is busy)]
   [--push N (our side only: N more members with no connection, push subscriptions on "every message" to a local
    receiver answering 201, against the same members without subscriptions; interleaved rounds, p99 of both)]`);
   process.exit(0);
@@ -63,10 +65,43 @@ const PROFILE_PHASE = (args.get("profile-phase") ?? "publish") as "publish" | "c
 const SIDES = (args.get("side") ?? "both") as "both" | "ours" | "bare";
 /** Our side registers a webhook endpoint for each room: posting must not get slower for it. */
 const WEBHOOK = args.has("webhook");
+/** Rooms with and without an endpoint, interleaved on the same server: the pairs' only difference is the endpoint. */
+const WEBHOOK_AB = args.has("webhook-ab");
+/** Whether the next room gets an endpoint (--webhook-ab). */
+let webhookVariant = false;
 /** Offline members with push subscriptions (mode "all") against the same members without: posting must not get slower. */
 const PUSH = num("push", 0);
 /** Which variant the next room is made for (--push). */
 let pushVariant = false;
+
+/** Busy and total jiffies of the whole machine (every process, ours too), from /proc/stat. */
+function cpuTimes(): { busy: number; total: number } {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - (f[4] ?? 0), total };
+}
+
+/** The share of all cores busy over `ms` (0..1). */
+async function machineBusy(ms: number): Promise<number> {
+  const a = cpuTimes();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = cpuTimes();
+  return (b.busy - a.busy) / Math.max(1, b.total - a.total);
+}
+
+/**
+ * The machine is shared: before a round, wait (at most QUIET_WAIT_S) until the other processes
+ * leave at least most of it idle, so that neither variant of a pair runs in someone else's burst.
+ * Between rounds the benchmark itself is idle, so what this samples is the others' work.
+ */
+const QUIET_BUSY = num("quiet-busy", 0.25);
+const QUIET_WAIT_S = num("quiet-wait", 180);
+async function waitQuiet(): Promise<number> {
+  const deadline = performance.now() + QUIET_WAIT_S * 1000;
+  let busy = await machineBusy(2000);
+  while (busy > QUIET_BUSY && performance.now() < deadline) busy = await machineBusy(2000);
+  return busy;
+}
 
 /** A stand-in push service: 201 at once to every request, counted. */
 async function startPushReceiver(): Promise<{ url: string; deliveries: () => number; stop: () => void }> {
@@ -89,18 +124,33 @@ function browserSubscription(endpoint: string) {
   return { endpoint, keys: { p256dh: key.toString("base64url"), auth: randomBytes(16).toString("base64url") } };
 }
 
-/** A local receiver answering 200 to every delivery, counting them. */
-async function startReceiver(): Promise<{ url: string; deliveries: () => number; stop: () => void }> {
-  let count = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      count++;
-      res.end("ok");
+/**
+ * A local receiver answering 200 to every delivery, counting them. It runs in a process of its own:
+ * in the load generator's process its request handling would delay the clients' timestamps, and a
+ * deployment's receiver runs elsewhere anyway. It still shares the machine's cores.
+ */
+async function startReceiver(): Promise<{ url: string; deliveries: () => Promise<number>; stop: () => void }> {
+  const script = `
+    const http = require("node:http");
+    let count = 0;
+    const server = http.createServer((req, res) => {
+      if (req.method === "GET" && req.url === "/count") return res.end(String(count));
+      req.resume();
+      req.on("end", () => { count++; res.end("ok"); });
     });
+    server.listen(0, "127.0.0.1", () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  process.once("exit", () => child.kill());
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("error", reject);
+    child.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, deliveries: () => count, stop: () => server.close() };
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    url: `${base}/hook`,
+    deliveries: async () => Number(await (await fetch(`${base}/count`)).text()),
+    stop: () => child.kill(),
+  };
 }
 
 /**
@@ -272,9 +322,9 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void cleanup().then(() => process.exit(130)));
 
   const operatorToken = randomBytes(16).toString("hex");
-  const receiver = WEBHOOK ? await startReceiver() : null;
+  const receiver = WEBHOOK || WEBHOOK_AB ? await startReceiver() : null;
   const pushReceiver = PUSH ? await startPushReceiver() : null;
-  const webhookArgs = WEBHOOK ? ["--var", `OPERATOR_TOKEN:${operatorToken}`] : [];
+  const webhookArgs = receiver ? ["--var", `OPERATOR_TOKEN:${operatorToken}`] : [];
   const [ours, bare] = await Promise.all([
     SIDES !== "bare"
       ? startService({ name: "ours", command: "npm", args: (_p, ip) => ["start", "--", "--inspector-port", String(ip), ...webhookArgs, ...(process.env.BENCH_OURS_ARGS ? process.env.BENCH_OURS_ARGS.split(" ") : [])], cwd: root })
@@ -320,7 +370,7 @@ async function main(): Promise<void> {
         const body = await api(ours.base, "channel.create", { channel_name: `bench ${tag}`, user_ids: memberIds }, owner.token);
         const id = body.channel.id as number;
         if (PUSH) log(`  ours: ${offline.length} offline members${pushVariant ? " with push subscriptions (all)" : " without push"}`);
-        if (receiver) {
+        if (receiver && (WEBHOOK || webhookVariant)) {
           const events = ["chat.postMessage", "chat.updateMessage", "chat.deleteMessage", "user_added.channel", "user_removed.channel", "channel.update", "channel.remove", "user.online", "user.offline"];
           await api(ours.base, "server.webhooks.create", { url: receiver.url, events, channel_ids: [id] }, operatorToken);
         }
@@ -361,6 +411,38 @@ async function main(): Promise<void> {
       }
       specs.length = 0;
     }
+    if (WEBHOOK_AB && oursSide) {
+      for (const [i, spec] of specs.entries()) {
+        log(`\n[webhook ${i + 1}/${specs.length}] ${spec.name}, without vs with a webhook endpoint, ${ROUNDS} interleaved pair(s)`);
+        const p99 = { off: [] as number[], on: [] as number[] };
+        const all: Measurement[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const on of round % 2 === 0 ? [false, true] : [true, false]) {
+            webhookVariant = on;
+            const idleBefore = await waitQuiet();
+            log(`  pair ${round + 1}: webhook ${on ? "on" : "off"} (load ${loadavg().map((l) => l.toFixed(2)).join(" ")}; machine busy before ${(idleBefore * 100).toFixed(0)}%)`);
+            const before = await receiver!.deliveries();
+            const t0 = cpuTimes();
+            const m = await runScenario(spec, oursSide, `${runTag}-w${i}-${round}-${on ? "on" : "off"}`, log);
+            const t1 = cpuTimes();
+            log(`    machine busy during the round (ours included): ${((100 * (t1.busy - t0.busy)) / Math.max(1, t1.total - t0.total)).toFixed(0)}%`);
+            p99[on ? "on" : "off"].push(m.latencyMs.p99);
+            all.push(m);
+            log(`    p99 ${m.latencyMs.p99.toFixed(1)} ms, p50 ${m.latencyMs.p50.toFixed(1)} ms, lost ${m.lost}, dup ${m.duplicates}, out of order ${m.outOfOrder}, publish errors ${m.publishErrors}, deliveries since the round began ${(await receiver!.deliveries()) - before}`);
+          }
+        }
+        const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(" / ");
+        const median = (xs: number[]) => {
+          const s = [...xs].sort((a, b) => a - b);
+          return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+        };
+        log(`\n  post p99 without webhook: ${fmt(p99.off)} ms (median ${median(p99.off).toFixed(1)}, range ${Math.min(...p99.off).toFixed(1)}–${Math.max(...p99.off).toFixed(1)})`);
+        log(`  post p99 with webhook:    ${fmt(p99.on)} ms (median ${median(p99.on).toFixed(1)}, range ${Math.min(...p99.on).toFixed(1)}–${Math.max(...p99.on).toFixed(1)})`);
+        log(`  ratio with/without per pair: ${p99.on.map((x, k) => (x / p99.off[k]!).toFixed(2)).join(" / ")}; of the medians: ${(median(p99.on) / median(p99.off)).toFixed(2)}; load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+        results.push({ spec: { ...spec, name: `${spec.name} webhook off/on` }, bare: null, ours: null, rounds: all, webhookP99: p99 });
+      }
+      specs.length = 0;
+    }
     for (const [i, spec] of specs.entries()) {
       log(`\n[${i + 1}/${specs.length}] ${spec.name}: ${spec.messages} msgs${spec.warmup ? ` after ${spec.warmup} of warm-up` : ""}, ${spec.rate ? `${spec.rate} msg/s` : "closed loop"}, ${spec.publishers} publishers`);
       const rounds: Measurement[] = [];
@@ -396,10 +478,11 @@ async function main(): Promise<void> {
     }
   } finally {
     await cleanup();
-    receiver?.stop();
     pushReceiver?.stop();
   }
-  if (receiver) log(`webhook receiver: ${receiver.deliveries()} deliveries`);
+  const webhookDeliveries = receiver ? await receiver.deliveries().catch(() => -1) : 0;
+  receiver?.stop();
+  if (receiver) log(`webhook receiver: ${webhookDeliveries} deliveries`);
 
   printTargets(results);
   let commit = "";
@@ -415,7 +498,7 @@ async function main(): Promise<void> {
     args: Object.fromEntries(args),
     machine: { cores: cpus().length, model: cpus()[0]?.model, loadavgAtEnd: loadavg(), node: process.version },
     localObservability: LOCAL_OBSERVABILITY,
-    ...(receiver ? { webhookDeliveries: receiver.deliveries() } : {}),
+    ...(receiver ? { webhookDeliveries } : {}),
     results,
   };
   mkdirSync(`${root}bench/results`, { recursive: true });

@@ -10,6 +10,8 @@ export interface ScenarioResult {
   ours: Measurement | null;
   /** every measurement, when a scenario ran more than one round */
   rounds?: Measurement[];
+  /** --webhook-ab: post p99 per round without and with an endpoint, in the order they ran */
+  webhookP99?: { off: number[]; on: number[] };
   /**
    * Below capacity with HTTP posts: the bare room again, each message reaching it the way our posts
    * do (HTTP → worker → RPC). Not a target: it shows what the runtime's HTTP path costs by itself.

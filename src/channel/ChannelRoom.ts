@@ -838,16 +838,17 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
    */
   protected override broadcast(frame: OutFrame, target: { only?: number; except?: number } = {}): number {
     if (frame.event.meta.seq === undefined) {
+      const sent = super.broadcast(frame, target);
       if (target.only === undefined) this.toWebhooks(frame);
       this.fanout.frame(frame, target);
-      return super.broadcast(frame, target);
+      return sent;
     }
     let sent = 0;
     for (const f of this.events.publish(frame, this.clock.now())) {
-      this.toWebhooks(f);
       const t = f === frame ? target : {};
       sent = super.broadcast(f, t);
       this.fanout.frame(f, t);
+      this.toWebhooks(f);
     }
     return sent;
   }

@@ -71,12 +71,20 @@ export async function enqueue(queue: Queue<WebhookTask>, tasks: readonly Webhook
   await flush();
 }
 
+/** The runtime's next turn: what the caller queued (socket writes, its answer) goes out first. */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /**
- * One per room: hands events to the webhook queue without making the caller wait. Sends are
- * chained, so a room's events enter the queue in the order it produced them.
+ * One per room: hands events to the webhook queue without making the caller wait. The events of
+ * one turn (and those emitted while a send is in flight) go out together, in one `sendBatch`
+ * where they fit, after the runtime's next turn, so the post that produced them is answered and
+ * fanned out before any of this work. Sends are chained, so a room's events enter the queue in
+ * the order it produced them.
  */
 export class WebhookOutbox {
   private chain: Promise<void> = Promise.resolve();
+  /** Emitted and not yet taken by a send. */
+  private pending: OutboxEvent[] = [];
 
   constructor(private readonly env: Env) {}
 
@@ -96,14 +104,21 @@ export class WebhookOutbox {
     if (!isWebhookEvent(e.event)) return;
     // With a fresh, empty subscription list there is nothing to do and nothing to wait for.
     if (fresh(this.env)?.length === 0) return;
-    this.chain = this.chain.then(async () => {
-      try {
-        const tasks = tasksFor(await this.subscriptions(), e);
-        await enqueue(this.env.WEBHOOK_QUEUE, tasks);
-      } catch (err) {
-        log("error", "webhook enqueue failed", { event: e.event, err: String(err) });
-      }
-    });
+    this.pending.push(e);
+    // A send is already scheduled and will take this event along.
+    if (this.pending.length > 1) return;
+    this.chain = this.chain.then(nextTurn).then(() => this.send());
+  }
+
+  private async send(): Promise<void> {
+    const events = this.pending;
+    this.pending = [];
+    try {
+      const subs = await this.subscriptions();
+      await enqueue(this.env.WEBHOOK_QUEUE, events.flatMap((e) => tasksFor(subs, e)));
+    } catch (err) {
+      log("error", "webhook enqueue failed", { events: events.map((e) => e.event), err: String(err) });
+    }
   }
 
   /** Resolves when everything emitted so far is in the queue (tests, shutdown). */

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { type WebhookTask, retryDelaySeconds } from "../../src/webhooks/delivery";
 import { subscribes } from "../../src/webhooks/endpoints";
-import { enqueue, tasksFor } from "../../src/webhooks/outbox";
+import type { Env } from "../../src/env";
+import { WebhookOutbox, enqueue, forgetSubscriptions, tasksFor } from "../../src/webhooks/outbox";
 import { sign } from "../../src/webhooks/signature";
 import { checkTarget } from "../../src/webhooks/targets";
 
@@ -123,5 +124,50 @@ describe("webhook queue limits", () => {
     const big = Array.from({ length: 5 }, (_, i) => ({ endpoint: 1, id: `b${i}`, body: "x".repeat(90 * 1024) }));
     await enqueue(queue, big);
     expect(sent).toEqual([["b0", "b1"], ["b2", "b3"], ["b4"]]);
+  });
+});
+
+describe("webhook outbox", () => {
+  /** A room's env: one endpoint for chat.postMessage on every channel, and a queue that records. */
+  function room() {
+    const batches: WebhookTask[][] = [];
+    const db = {
+      prepare: () => ({ all: async () => ({ results: [{ id: 1, events: JSON.stringify(["chat.postMessage"]), channel_ids: null }] }) }),
+    };
+    const queue = { sendBatch: async (b: { body: WebhookTask }[]) => void batches.push(b.map((m) => m.body)) };
+    forgetSubscriptions();
+    return { batches, outbox: new WebhookOutbox({ DB: db, WEBHOOK_QUEUE: queue } as unknown as Env) };
+  }
+  const post = (seq: number) => ({ event: "chat.postMessage", channel_id: 11010001, seq, time: 1000 + seq, payload: { message: { id: seq } } });
+
+  it("sends nothing before the caller's turn is over", async () => {
+    const { batches, outbox } = room();
+    outbox.emit(post(1));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(batches).toEqual([]);
+    await outbox.flushed();
+    expect(batches.flat().map((t) => t.id)).toEqual(["evt_11010001_1"]);
+  });
+
+  it("sends the events of one turn in one batch, with the same ids and bodies as one at a time", async () => {
+    const { batches, outbox } = room();
+    for (let seq = 1; seq <= 5; seq++) outbox.emit(post(seq));
+    outbox.emit({ event: "chat.userTyping", channel_id: 11010001, time: 1, payload: {} });
+    await outbox.flushed();
+    expect(batches.length).toBe(1);
+    const subs = [{ id: 1, events: new Set(["chat.postMessage"]), channels: null }];
+    expect(batches[0]).toEqual([1, 2, 3, 4, 5].flatMap((seq) => tasksFor(subs, post(seq))));
+  });
+
+  it("keeps the order across turns and sends in flight", async () => {
+    const { batches, outbox } = room();
+    for (let seq = 1; seq <= 30; seq++) {
+      outbox.emit(post(seq));
+      if (seq % 7 === 0) await new Promise((r) => setTimeout(r, 0));
+    }
+    await outbox.flushed();
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.flat().map((t) => t.id)).toEqual(Array.from({ length: 30 }, (_, i) => `evt_11010001_${i + 1}`));
   });
 });
