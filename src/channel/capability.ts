@@ -27,7 +27,11 @@ export class Capabilities {
 
   constructor(private readonly list: readonly Capability[]) {
     for (const c of list) {
-      for (const [name, handler] of Object.entries(c.commands ?? {})) this.handlers.set(name as CommandName, handler);
+      for (const [name, handler] of Object.entries(c.commands ?? {})) {
+        // One owner per command: a second one would silently win.
+        if (this.handlers.has(name as CommandName)) throw new Error(`two capabilities handle ${name}`);
+        this.handlers.set(name as CommandName, handler);
+      }
     }
   }
 

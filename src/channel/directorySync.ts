@@ -7,6 +7,7 @@ import type { ChannelRow, ChannelStore, MemberRow } from "../storage/channelStor
 import type { Meta } from "../storage/sqlite";
 import type { DirectoryReport } from "../contracts/channelRoom";
 import { type Result, noChannel, ok } from "../rooms/errors";
+import type { Capability } from "./capability";
 
 export type { DirectoryReport } from "../contracts/channelRoom";
 
@@ -49,7 +50,7 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): nu
  * once and, while D1 fails, again from the room's alarm with doubling waits, until D1 has applied
  * every row. Deliveries never overlap: an older batch landing after a newer one would undo it.
  */
-export class DirectorySync {
+export class DirectorySync implements Capability {
   private running: Promise<void> | null = null;
   private again = false;
 
