@@ -3,9 +3,11 @@ import type { DomainTimer } from "../rooms/timers";
 import { Directory, type IndexChange } from "../storage/directory";
 import type { OutboxStore } from "../storage/outboxStore";
 import type { PendingStore } from "../storage/pendingStore";
-import type { ChannelRow, MemberRow } from "../storage/channelStore";
+import type { ChannelRow, ChannelStore, MemberRow } from "../storage/channelStore";
 import type { Meta } from "../storage/sqlite";
 import type { DirectoryReport } from "../contracts/channelRoom";
+import { type Result, noChannel, ok } from "../rooms/errors";
+import type { Capability } from "./capability";
 
 export type { DirectoryReport } from "../contracts/channelRoom";
 
@@ -48,7 +50,7 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): nu
  * once and, while D1 fails, again from the room's alarm with doubling waits, until D1 has applied
  * every row. Deliveries never overlap: an older batch landing after a newer one would undo it.
  */
-export class DirectorySync {
+export class DirectorySync implements Capability {
   private running: Promise<void> | null = null;
   private again = false;
 
@@ -152,4 +154,20 @@ export class DirectorySync {
       this.d.meta.delete(ATTEMPTS);
     }
   }
+}
+
+/**
+ * Operator consistency check of the channel's directory entry against the room (the owner of the
+ * facts); with `repair`, queues the room's whole state for delivery and delivers it.
+ */
+export async function checkDirectory(store: ChannelStore, directory: DirectorySync, repair: boolean): Promise<Result<DirectoryReport>> {
+  const channel = store.channel();
+  if (!channel) return noChannel();
+  const before = await directory.compare(channel, store.members());
+  if (!repair || before.in_sync) return ok(before);
+  store.transaction(() => {
+    for (const change of fullIndex(channel, store.members())) directory.record(change);
+  });
+  await directory.settle();
+  return ok({ ...(await directory.compare(channel, store.members())), repaired: true });
 }

@@ -1,6 +1,7 @@
 import { ROLE_OWNER, unixSeconds } from "../protocol/objects";
 import { type Result, fail, ok } from "../rooms/errors";
 import type { DomainTimer } from "../rooms/timers";
+import type { Capability } from "./capability";
 import type { LockRow } from "../storage/lockStore";
 import type { Access, ChannelPort } from "./port";
 import type { LockObject } from "../contracts/channelRoom";
@@ -32,6 +33,11 @@ export function expireLocks(port: ChannelPort, now: number): number {
   );
   for (const f of frames) port.broadcast(f);
   return frames.length;
+}
+
+/** Locks as a capability of the room: the timer that expires their leases. */
+export function locksCapability(port: ChannelPort): Capability {
+  return { timer: () => lockTimer(() => port) };
 }
 
 export function lockTimer(port: () => ChannelPort): DomainTimer {

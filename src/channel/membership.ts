@@ -5,7 +5,7 @@ import type { MemberRow } from "../storage/channelStore";
 /**
  * Rules of channel membership and channel life: who may add, kick, rename and
  * remove, who inherits the channel when its owner leaves, and the payloads those changes announce.
- * Pure: the ChannelRoom applies them to its store and sockets.
+ * Pure: membershipFlows.ts applies them to the room's store, sockets and shards.
  */
 
 export function memberProfile(m: MemberRow): UserProfile {

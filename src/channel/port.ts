@@ -10,7 +10,7 @@ import type { PendingStore } from "../storage/pendingStore";
 /**
  * What the message-life domain (edits, deletes, reactions, reads, unread, alerts, actions, locks)
  * needs from its channel room: the stores, the room clock, and the room's broadcast and alarm.
- * The room builds one; the domain functions take it, so they stay plain functions.
+ * channelParts.ts builds one per room; the domain functions take it, so they stay plain functions.
  */
 export interface ChannelPort {
   store: ChannelStore;
@@ -27,7 +27,7 @@ export interface ChannelPort {
   armAt(at: number): Promise<void>;
 }
 
-/** The live channel and the caller's membership (ChannelRoom.access). */
+/** The live channel and the caller's membership (granted by access.ts). */
 export interface Access {
   channel: ChannelRow;
   member: MemberRow;

@@ -7,6 +7,7 @@ import { userRoom } from "../rooms/stubs";
 import type { DomainTimer } from "../rooms/timers";
 import type { RoomLeases } from "../storage/roomLeases";
 import type { PresenceState } from "../contracts/presence";
+import type { Capability } from "./capability";
 
 export interface PresenceLeasesHost {
   leases: RoomLeases;
@@ -29,7 +30,7 @@ export interface PresenceLeasesHost {
  * and each of its fan-out shards alike), so a user is online once and offline only when their
  * last socket anywhere closes. A user's second, third, ... socket here costs no call at all.
  */
-export class PresenceLeases {
+export class PresenceLeases implements Capability {
   /** live authenticated connections per user here; rebuilt from the sockets after a wake-up */
   private counts: Map<number, Set<string>> | null = null;
 

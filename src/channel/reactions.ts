@@ -1,4 +1,5 @@
 import { type Result, ok } from "../rooms/errors";
+import { type Capability, replyFailure } from "./capability";
 import { reactionTarget } from "./alerts";
 import { noMessage } from "./edits";
 import { type MessageObject, messageObjects } from "./messages";
@@ -32,4 +33,11 @@ export async function react(
     if (target) await deliverAlerts(port, a.channel.id, [target], a.member, row, input.emoji);
   }
   return ok({ message });
+}
+
+/** `ws_add_reaction` / `ws_remove_reaction` on a socket or the user stream. */
+export function reactionsCapability(port: ChannelPort): Capability {
+  const handler = async (a: Access, c: { command: string; message_id: number; emoji_value: string }) =>
+    replyFailure(await react(port, a, { message_id: c.message_id, emoji: c.emoji_value, remove: c.command === "ws_remove_reaction" }));
+  return { commands: { ws_add_reaction: handler, ws_remove_reaction: handler } };
 }

@@ -9,6 +9,7 @@ import type { ChannelPort } from "./port";
 import { unreadFromGroups } from "./reads";
 import { snippet } from "./alerts";
 import type { UnreadHint } from "../contracts/push";
+import { type Capability, replyFailure } from "./capability";
 
 /**
  * Read receipts and unread state (docs/protocol.md#events), on the room's `pending` table and one alarm:
@@ -157,6 +158,23 @@ export function receiptTimer(port: () => ChannelPort, unread: UnreadPusher): Dom
       const users = p.pending.take(PENDING_UNREAD, now, UNREAD_SLICE).map(Number);
       p.pending.defer(PENDING_UNREAD, now, now + SLICE_GAP_MS);
       if (users.length) await unread.push(users);
+    },
+  };
+}
+
+/** Members who left (or whose channel is gone) stop counting this channel in their total. */
+export async function forgetUnread(port: ChannelPort, userIds: readonly number[]): Promise<void> {
+  const channelId = port.store.channel()!.id;
+  await settleAll("unread drop failed", userIds.map((uid) => userRoom(port.env, uid).dropUnread(channelId)));
+}
+
+/** Read receipts and unread pushes as a capability of the room: their timer and the read commands. */
+export function receiptsCapability(port: ChannelPort, unread: UnreadPusher): Capability {
+  return {
+    timer: () => receiptTimer(() => port, unread),
+    commands: {
+      ws_read_notification: async ({ member }, c) => replyFailure(await readNotification(port, unread, member.user_id, c.message_id)),
+      ws_all_read_notification: async ({ member }) => replyFailure(await allRead(port, unread, member.user_id)),
     },
   };
 }

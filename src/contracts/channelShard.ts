@@ -24,7 +24,7 @@ export interface ChannelShardRpc extends SocketRoomRpc {
   deliver(items: ShardItem[]): Promise<void>;
 }
 
-/** What a shard asks of its channel's room (src/channel/ChannelRoom.ts). */
+/** What a shard asks of its channel's room (src/channel/ChannelRoom.ts, answered by shardHost.ts and eventLog.ts). */
 export interface ShardHostRpc {
   /** May this user hold a socket on shard `k`? Counts it there when they may. */
   shardAdmit(k: number, userId: number): Promise<ShardAdmission>;
