@@ -1,3 +1,4 @@
+import type { AnyEvent } from "../protocol/envelope";
 import type { AlertInput, AlertObject } from "./alerts";
 import type { PresenceState } from "./presence";
 import type { AlertContext, PushMode, PushSettingsView, PushSubscriptionView, SubscriptionInput, UnreadHint } from "./push";
@@ -7,10 +8,7 @@ import type { SocketRoomRpc } from "./socketRoom";
 import type { UnreadPayload, UnreadState } from "./unread";
 
 /** An event for the user's stream (no seq: docs/protocol.md, "Events and recipients"). */
-export interface StreamEvent {
-  event: string;
-  payload: object;
-}
+export type StreamEvent = AnyEvent;
 
 /**
  * A user's room as the worker and the channel rooms call it (src/user/UserRoom.ts). Methods that

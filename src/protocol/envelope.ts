@@ -1,3 +1,6 @@
+import type { z } from "zod";
+import type { EventName, eventPayloads } from "./wire";
+
 /**
  * Server-to-client frames. An event is built once as an object (what filters look at) and
  * serialized once (what every socket is sent), so a broadcast never re-encodes per socket.
@@ -19,7 +22,13 @@ export interface OutFrame {
   text: string;
 }
 
-export function buildEvent(event: string, payload: object, time: number, seq?: number): OutFrame {
+/** The payload an event's schema accepts (docs/protocol.md#events): one schema per event name. */
+export type EventPayload<N extends EventName> = z.input<(typeof eventPayloads)[N]>;
+
+/** An event name with its payload, for code that passes events along (user stream announcements). */
+export type AnyEvent = { [N in EventName]: { event: N; payload: EventPayload<N> } }[EventName];
+
+export function buildEvent<N extends EventName>(event: N, payload: EventPayload<N>, time: number, seq?: number): OutFrame {
   const meta: EventMeta = seq === undefined ? { api: "v1", time } : { api: "v1", time, seq };
   const built: ServerEvent = { meta, event, payload: payload as Record<string, unknown> };
   return { event: built, text: JSON.stringify(built) };

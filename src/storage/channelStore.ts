@@ -1,4 +1,5 @@
-import type { OutFrame } from "../protocol/envelope";
+import type { EventPayload, OutFrame } from "../protocol/envelope";
+import type { EventName } from "../protocol/wire";
 import type { UserProfile } from "../protocol/objects";
 import { type ChannelRow, ChannelRowStore } from "./channelRowStore";
 import { EventLog } from "./eventLog";
@@ -82,7 +83,7 @@ export class ChannelStore {
   // --- the event log ----------------------------------------------------------------------------
   epoch(): string { return this.log.epoch(); }
   seq(): number { return this.log.seq(); }
-  appendEvent(event: string, payload: object, now: number): OutFrame { return this.log.appendEvent(event, payload, now); }
+  appendEvent<N extends EventName>(event: N, payload: EventPayload<N>, now: number): OutFrame { return this.log.appendEvent(event, payload, now); }
   trimEvents(keep: number, maxAgeMs: number, now: number): void { this.log.trim(keep, maxAgeMs, now); }
   rewriteMessage(id: number, content: string | object, forget: boolean): void { this.log.rewriteMessage(id, content, forget); }
   firstLoggedSeq(): number { return this.log.firstLoggedSeq(); }

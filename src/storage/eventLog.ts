@@ -1,4 +1,5 @@
-import { type OutFrame, buildEvent } from "../protocol/envelope";
+import { type EventPayload, type OutFrame, buildEvent } from "../protocol/envelope";
+import type { EventName } from "../protocol/wire";
 import { messageRefs, setMessageContent } from "../protocol/redact";
 import type { Meta } from "./sqlite";
 
@@ -47,7 +48,7 @@ export class EventLog {
    * transaction that stores what the event announces, so a seq is never lost or reused; broadcast
    * the frame after the transaction commits (never inside it: a rolled-back seq is reused).
    */
-  appendEvent(event: string, payload: object, now: number): OutFrame {
+  appendEvent<N extends EventName>(event: N, payload: EventPayload<N>, now: number): OutFrame {
     const seq = this.seq() + 1;
     const frame = buildEvent(event, payload, now, seq);
     this.sql.exec("INSERT INTO events (seq, frame, created_on) VALUES (?, ?, ?)", seq, frame.text, now);

@@ -400,7 +400,9 @@ describe("a resume older than the event log", () => {
       const now = Date.now();
       // seq 1..4 stored at: old, young, old, old. Only seq 1 is an old prefix; 3 and 4 stay.
       store.transaction(() => {
-        for (const t of [now - 2 * day, now, now - 2 * day, now - 2 * day]) store.appendEvent("test.e", {}, t);
+        for (const t of [now - 2 * day, now, now - 2 * day, now - 2 * day]) {
+          store.appendEvent("chat.deleteMessage", { message_id: 1, channel_id: channel.id }, t);
+        }
       });
       store.trimEvents(1, day, now);
       return {

@@ -29,7 +29,7 @@ describe("room caches agree with storage", () => {
         store.transaction(() => {
           store.removeMember(bob.user.id);
           store.meta.set(PROBE, 2);
-          store.appendEvent("test.rolled_back", {}, Date.now());
+          store.appendEvent("chat.deleteMessage", { message_id: 1, channel_id: channel.id }, Date.now());
           expect(store.member(bob.user.id)).toBeNull(); // seen inside the transaction
           throw new Error("abort");
         }),

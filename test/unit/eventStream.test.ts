@@ -6,7 +6,7 @@ import type { ChannelStore } from "../../src/storage/channelStore";
 /** A log holding seqs first..seq (contiguous), as ChannelStore keeps it. */
 function fakeStore(o: { seq: number; first: number; seqAtOpen?: number; epoch?: string }) {
   const trims: number[] = [];
-  const text = (s: number) => buildEvent("e", { s }, 1, s).text;
+  const text = (s: number) => buildEvent("chat.deleteMessage", { message_id: s, channel_id: 1 }, 1, s).text;
   const store = {
     seqAtOpen: o.seqAtOpen ?? o.seq,
     epoch: () => o.epoch ?? "E",

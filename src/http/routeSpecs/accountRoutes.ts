@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { SessionObject, UserObject } from "../../protocol/wire";
+import * as P from "../schemas";
+import { type RouteSpec, ok, None, Settings } from "./spec";
+
+/** Sign-up, login, sessions, the account, profile and settings, and the user stream URL. */
+export const accountRoutes = [
+  { name: "user.create", kind: "write", auth: "none", ipLimit: true, summary: "Sign up", params: P.UserCreate, example: { email: "test1@test.com", password: "password1", name: "Test 1" }, response: ok({ user: UserObject }) },
+  {
+    name: "user.login",
+    kind: "write",
+    auth: "none",
+    ipLimit: true,
+    summary: "Log in: a bearer token (24 h) for a new session (see user.sessions). Three consecutive failures lock the account 10 s, doubling.",
+    params: P.UserLogin,
+    example: { email: "test1@test.com", password: "password1" },
+    exampleResponse: { token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI5MTAxMDAwNiJ9.c2lnbmF0dXJl" },
+    response: ok({ token: z.string(), user: UserObject }),
+  },
+  { name: "user.info", kind: "read", auth: "bearer", summary: "The caller", params: None, example: {}, response: ok({ user: UserObject }) },
+  {
+    name: "user.sessions",
+    kind: "read",
+    auth: "bearer",
+    summary: "The caller's live sessions (one per login), newest first; the token's own is `current`",
+    params: None, example: {},
+    response: ok({ sessions: z.array(SessionObject) }),
+  },
+  {
+    name: "user.logout",
+    kind: "write",
+    auth: "bearer",
+    summary: "End the current session: its tokens get 401, its sockets close 4001 \"session revoked\"",
+    params: None, example: {},
+    response: ok({}),
+  },
+  {
+    name: "user.session.revoke",
+    kind: "write",
+    auth: "bearer",
+    summary: "End one of the caller's sessions (404 for any id that is not one of them)",
+    params: P.SessionRevoke, example: { session_id: 3 },
+    response: ok({}),
+  },
+  {
+    name: "user.logout.all",
+    kind: "write",
+    auth: "bearer",
+    summary: "End every session of the caller but the current one; `ended` counts them",
+    params: None, exampleResponse: { ended: 2 }, example: {},
+    response: ok({ ended: z.number().int() }),
+  },
+  {
+    name: "user.password.change",
+    kind: "write",
+    auth: "bearer",
+    summary: "Change the password (422: new one breaks the rules; 401: wrong current one, counted like a failed login); ends every other session",
+    params: P.PasswordChange, exampleResponse: { ended: 1 }, example: { current_password: "password1", new_password: "password2" },
+    response: ok({ ended: z.number().int() }),
+  },
+  {
+    name: "user.delete",
+    kind: "write",
+    auth: "bearer",
+    summary: "Delete the account (401 without the right password): leaves every channel, ends every session; messages stay under \"Deleted user\"; the email can sign up again",
+    params: P.UserDelete, example: { password: "password1" },
+    response: ok({}),
+  },
+  {
+    name: "rtm.connect",
+    kind: "read",
+    auth: "bearer",
+    summary: "The user stream URL and a ws_token (1 h) that opens any of the user's sockets",
+    params: P.RtmConnect,
+    example: {},
+    exampleResponse: { rtm: { ws_endpoint: "wss://realtime.example.com/rtm/ws/user/91010006", ws_token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI5MTAxMDAwNiJ9.c2lnbmF0dXJl" } },
+    response: ok({ rtm: z.object({ ws_endpoint: z.string(), ws_token: z.string() }) }),
+  },
+  {
+    name: "user.profile.set",
+    kind: "write",
+    auth: "bearer",
+    summary: "Update display name and avatar flag (user.profileUpdate in every channel of the user)",
+    params: P.ProfileSet,
+    example: { name: "Test 1", has_avatar: false },
+    response: ok({ user: UserObject }),
+  },
+  {
+    name: "user.settings",
+    kind: "read",
+    auth: "bearer",
+    summary: "The caller's settings",
+    params: None, example: {},
+    response: ok({ settings: Settings }),
+  },
+  {
+    name: "user.settings.set",
+    kind: "write",
+    auth: "bearer",
+    summary:
+      "Change the caller's settings. invites_from: shared_channels refuses (403 invite_refused) channel.create and channel.adduser from anyone who shares no channel with the caller",
+    params: P.SettingsSet, example: { invites_from: "shared_channels" },
+    response: ok({ settings: Settings }),
+  },
+] as const satisfies readonly RouteSpec[];
