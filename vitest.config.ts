@@ -4,10 +4,11 @@ import { buildDemo } from "./demo/build.ts";
 
 /** Integration files that open channel sockets: they run once more with the channel sharded. */
 const CHANNEL_SOCKET_TESTS = [
-  "alarm", "broadcast", "budgets", "faults", "hibernation", "hostile", "locks", "membership", "operator",
-  "presence", "presence-channels", "presence-leases", "profile", "quotas", "resume", "room-caches",
-  "room-storage", "security-tokens", "server-api", "sessions", "ws-auth", "ws-basics", "ws-commands",
-  "ws-filters", "http-chat",
+  "actions", "alarm", "broadcast", "budgets", "contract-docs", "faults", "hibernation", "hostile", "http-chat",
+  "http-errors", "input-bounds", "locks", "membership", "message-edit-delete", "message-life-authz", "operator",
+  "presence", "presence-channels", "presence-leases", "profile", "push", "quotas", "reactions", "reads-unread",
+  "redaction", "resume", "room-caches", "room-storage", "security-tokens", "server-api", "sessions", "ws-auth",
+  "ws-basics", "ws-commands", "ws-filters",
 ].map((name) => `test/integration/${name}.test.ts`);
 
 /** e2e files whose clients open channel sockets: they run once more against sharded servers. */
