@@ -61,10 +61,6 @@ export class ChannelRoom extends SocketRoom implements ChannelRoomRpc {
   protected roomLabel(): string {
     return `channel:${this.vacated ? "removed" : (this.store.channel()?.id ?? "unbound")}`;
   }
-  protected bind(_roomId: number): void {
-    // The channel's id is recorded by create(); a socket to a channel that never existed is
-    // refused after ws_auth (4003), like any non-member.
-  }
   protected override async absentId(roomId: number): Promise<CloseDecision | null> {
     // Only an id the directory does not hold as live: a live one may be in the middle of create().
     return this.store.channel() ? null : missingRoom(this.env, "channel", roomId);

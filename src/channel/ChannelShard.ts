@@ -90,7 +90,6 @@ export class ChannelShard extends SocketRoom {
     return [];
   }
 
-  protected bind(): void {}
 
   private get sent(): number {
     this.sentSeq ??= this.meta.get<number>(SENT) ?? 0;

@@ -83,7 +83,7 @@ export class MembershipFlows {
     await settleAll(
       "channel.create announcement failed",
       [input.owner, ...input.invitees].map((p) =>
-        userRoom(this.d.port.env, p.id).membershipChanged(p.id, input.id, true, [{ event: "channel.create", payload: { channel } }]),
+        userRoom(this.d.port.env, p.id).membershipChanged(input.id, true, [{ event: "channel.create", payload: { channel } }]),
       ),
     );
     return ok(channel);
@@ -100,7 +100,7 @@ export class MembershipFlows {
     const first = this.d.access.owner(byUserId, "add members");
     if ("ok" in first) return first;
     if (store.member(target.id)) return fail(409, "already_member", "that user is already a member of this channel");
-    const presence = await userRoom(this.d.port.env, target.id).presenceState(target.id);
+    const presence = await userRoom(this.d.port.env, target.id).presenceState();
     // Other requests may have run while we awaited: check again.
     const a = this.d.access.owner(byUserId, "add members");
     if ("ok" in a) return a;
@@ -126,7 +126,7 @@ export class MembershipFlows {
     for (const frame of frames) this.d.port.broadcast(frame);
     await this.botPosted();
     const channel = this.channel();
-    await userRoom(this.d.port.env, target.id).membershipChanged(target.id, channelId, true, [
+    await userRoom(this.d.port.env, target.id).membershipChanged(channelId, true, [
       { event: "channel.create", payload: { channel } },
       { event: "user_added.channel", payload: { channel_id: channelId, user } },
     ]);
@@ -202,7 +202,7 @@ export class MembershipFlows {
     this.d.fanout.close(CloseCode.NotAllowed, "removed from channel", targetId);
     this.d.port.broadcast(updateFrame);
     await Promise.all(closing);
-    await userRoom(this.d.port.env, targetId).membershipChanged(targetId, channelId, false, [{ event: "user_removed.channel", payload: removed }]);
+    await userRoom(this.d.port.env, targetId).membershipChanged(channelId, false, [{ event: "user_removed.channel", payload: removed }]);
     await forgetUnread(this.d.port, [targetId]);
     return ok(this.channel());
   }
@@ -261,7 +261,7 @@ export class MembershipFlows {
     await Promise.all(closing);
     await settleAll(
       "channel.remove announcement failed",
-      store.members().map((m) => userRoom(this.d.port.env, m.user_id).membershipChanged(m.user_id, channel.id, false, [{ event: "channel.remove", payload }])),
+      store.members().map((m) => userRoom(this.d.port.env, m.user_id).membershipChanged(channel.id, false, [{ event: "channel.remove", payload }])),
     );
     await forgetUnread(this.d.port, store.members().map((m) => m.user_id));
     // The outbox must outlive a D1 outage: with the removal still undelivered the room keeps its

@@ -53,7 +53,7 @@ export class ChannelPresence {
   async sync(userIds: readonly number[], announce: boolean): Promise<void> {
     await settleAll(
       "presence sync failed",
-      userIds.map(async (uid) => this.apply(uid, await userRoom(this.h.env, uid).presenceState(uid), announce)),
+      userIds.map(async (uid) => this.apply(uid, await userRoom(this.h.env, uid).presenceState(), announce)),
     );
   }
 }

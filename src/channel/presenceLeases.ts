@@ -80,7 +80,7 @@ export class PresenceLeases implements Capability {
       await this.h.armAt(at);
     }
     try {
-      this.h.apply(uid, await userRoom(this.h.env, uid).connectionOpened(uid, leaseId, key));
+      this.h.apply(uid, await userRoom(this.h.env, uid).connectionOpened(leaseId, key));
     } catch (err) {
       log("error", "presence connect failed", { user_id: uid, err: String(err) });
     }
@@ -99,7 +99,7 @@ export class PresenceLeases implements Capability {
     if (live.size === 0 && this.h.leases.holders().length === 0) this.h.leases.setRenewAt(0);
     if (leaseId === undefined) return;
     try {
-      this.h.apply(uid, await userRoom(this.h.env, uid).connectionClosed(uid, leaseId));
+      this.h.apply(uid, await userRoom(this.h.env, uid).connectionClosed(leaseId));
     } catch (err) {
       log("error", "presence disconnect failed", { user_id: uid, err: String(err) });
     }
@@ -135,7 +135,7 @@ export class PresenceLeases implements Capability {
             }
             if (!ids) this.h.leases.close(uid);
             const lease = ids && leaseId !== undefined ? [leaseId] : [];
-            this.h.apply(uid, await userRoom(this.h.env, uid).renewLeases(uid, key, lease));
+            this.h.apply(uid, await userRoom(this.h.env, uid).renewLeases(key, lease));
           }),
         );
       },

@@ -30,6 +30,16 @@ export function shardName(channelId: number, k: number): string {
   return `shard:${channelId}:${k}`;
 }
 
+/** What a room's name (`ctx.id.name`) says it is; null for a name no room kind uses. */
+export type RoomName = { kind: "channel"; id: number } | { kind: "user"; id: number } | { kind: "shard"; id: number; k: number };
+
+export function parseRoomName(name: string | undefined): RoomName | null {
+  const m = name === undefined ? null : /^(channel|user):(\d+)$/.exec(name);
+  if (m) return { kind: m[1] as "channel" | "user", id: Number(m[2]) };
+  const shard = parseShardName(name);
+  return shard ? { kind: "shard", id: shard.channelId, k: shard.k } : null;
+}
+
 /** The channel id and shard index in a shard's name, or null for any other name. */
 export function parseShardName(name: string | undefined): { channelId: number; k: number } | null {
   const m = name === undefined ? null : /^shard:(\d+):(\d+)$/.exec(name);

@@ -11,19 +11,19 @@ import type { UnreadPayload, UnreadState } from "./unread";
 export type StreamEvent = AnyEvent;
 
 /**
- * A user's room as the worker and the channel rooms call it (src/user/UserRoom.ts). Methods that
- * take `userId` take the room's own user: the first call tells a new room who it belongs to.
+ * A user's room as the worker and the channel rooms call it (src/user/UserRoom.ts). The room knows
+ * its user from its own name (`user:<id>`, contracts/rooms.ts), so no method is told again.
  */
 export interface UserRoomRpc extends SocketRoomRpc {
   // membership, from the worker and the channel rooms
-  created(userId: number): Promise<void>;
-  membershipChanged(userId: number, channelId: number, member: boolean, events: readonly StreamEvent[]): Promise<void>;
-  accountDeleted(userId: number): Promise<void>;
+  created(): Promise<void>;
+  membershipChanged(channelId: number, member: boolean, events: readonly StreamEvent[]): Promise<void>;
+  accountDeleted(): Promise<void>;
   // global presence: leases of the user's connections in every room
-  connectionOpened(userId: number, connId: string, room: string): Promise<PresenceState>;
-  connectionClosed(userId: number, connId: string): Promise<PresenceState>;
-  renewLeases(userId: number, room: string, connIds: string[]): Promise<PresenceState>;
-  presenceState(userId: number): Promise<PresenceState>;
+  connectionOpened(connId: string, room: string): Promise<PresenceState>;
+  connectionClosed(connId: string): Promise<PresenceState>;
+  renewLeases(room: string, connIds: string[]): Promise<PresenceState>;
+  presenceState(): Promise<PresenceState>;
   // alerts and unread totals
   addAlert(input: AlertInput, context?: AlertContext): Promise<AlertObject>;
   alerts(): Promise<AlertObject[]>;
@@ -33,16 +33,16 @@ export interface UserRoomRpc extends SocketRoomRpc {
   dropUnread(channelId: number): Promise<number>;
   totalUnread(): Promise<number>;
   // hourly quotas
-  reserveQuota(userId: number, spend: QuotaCounts, headroom: QuotaCounts): Promise<QuotaVerdict>;
-  chargeFailedLookups(userId: number, n: number, refund: QuotaCounts): Promise<QuotaVerdict>;
+  reserveQuota(spend: QuotaCounts, headroom: QuotaCounts): Promise<QuotaVerdict>;
+  chargeFailedLookups(n: number, refund: QuotaCounts): Promise<QuotaVerdict>;
   // Web Push (docs/push.md)
-  pushSubscribe(userId: number, sub: SubscriptionInput): Promise<Result<PushSubscriptionView>>;
-  pushSubscriptions(userId: number): Promise<PushSubscriptionView[]>;
-  pushUnsubscribe(userId: number, ref: { subscription_id?: number; endpoint?: string }): Promise<Result<null>>;
+  pushSubscribe(sub: SubscriptionInput): Promise<Result<PushSubscriptionView>>;
+  pushSubscriptions(): Promise<PushSubscriptionView[]>;
+  pushUnsubscribe(ref: { subscription_id?: number; endpoint?: string }): Promise<Result<null>>;
   /** the push service answered 404/410: drop the subscription (false: already gone or replaced) */
   pushSubscriptionGone(subscriptionId: number, endpoint: string): Promise<boolean>;
-  pushSettings(userId: number): Promise<PushSettingsView>;
-  setPushSettings(userId: number, p: { mode?: PushMode; channel_id?: number; muted?: boolean }): Promise<Result<PushSettingsView>>;
+  pushSettings(): Promise<PushSettingsView>;
+  setPushSettings(p: { mode?: PushMode; channel_id?: number; muted?: boolean }): Promise<Result<PushSettingsView>>;
   /** pushes gathered and not yet sent (tests) */
   pendingPushes(): Promise<number>;
 }

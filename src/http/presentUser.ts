@@ -8,6 +8,6 @@ import { userRoom } from "../rooms/stubs";
  * the sign-up or login time, whichever came later).
  */
 export async function presentUser(env: Env, profile: UserProfile): Promise<UserObject> {
-  const presence = await userRoom(env, profile.id).presenceState(profile.id);
+  const presence = await userRoom(env, profile.id).presenceState();
   return userObject({ ...profile, last_active_on: Math.max(profile.last_active_on, presence.at) }, presence.online);
 }

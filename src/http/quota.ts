@@ -34,9 +34,9 @@ export async function lookupWithinQuota<T>(
   lookup: () => Promise<T | ApiError>,
 ): Promise<T> {
   const room = userRoom(env, userId);
-  enforce(userId, await room.reserveQuota(userId, spend, { failed_lookups: invitees }));
+  enforce(userId, await room.reserveQuota(spend, { failed_lookups: invitees }));
   const found = await lookup();
   if (!(found instanceof ApiError)) return found;
-  enforce(userId, await room.chargeFailedLookups(userId, invitees, spend));
+  enforce(userId, await room.chargeFailedLookups(invitees, spend));
   throw found;
 }

@@ -21,7 +21,8 @@ import { SocketAlarm } from "./socketAlarm";
 import { type FrameHost, decodeLimits, handleFrame } from "./socketFrames";
 import { SocketIndex } from "./socketIndex";
 import type { DomainTimer } from "./timers";
-import { PendingAuth, refusePending, routedId } from "./upgrade";
+import { PendingAuth, refusePending } from "./upgrade";
+import { parseRoomName } from "../contracts/rooms";
 
 export type { Admission, Conn } from "./conn";
 export { SESSION_REVOKED } from "./socketAuth";
@@ -36,6 +37,11 @@ export { SESSION_REVOKED } from "./socketAuth";
  */
 export abstract class SocketRoom extends DurableObject<Env> {
   protected readonly config: Config;
+  /**
+   * The channel or user id this room is for, from its own name (`ctx.id.name`, docs/architecture.md
+   * "Where does X live"): the one place a room learns who it is. A shard has its channel's id.
+   */
+  protected readonly ownId: number | null;
   protected readonly meta: Meta;
   /** The storage had no schema when this instance started (see `absentId`). */
   protected readonly fresh: boolean;
@@ -61,6 +67,7 @@ export abstract class SocketRoom extends DurableObject<Env> {
     setLogLevel(this.config.logLevel);
     // The runtime answers the exact ping frame itself, without waking a hibernating room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(AUTO_PING, PONG));
+    this.ownId = parseRoomName(ctx.id.name)?.id ?? null;
     this.fresh = migrate(ctx.storage, this.schema());
     this.meta = Meta.of(ctx.storage.sql);
     this.conns = new ConnTable(this.config.commandBurst);
@@ -99,8 +106,6 @@ export abstract class SocketRoom extends DurableObject<Env> {
   protected abstract roomLabel(): string;
   /** SQLite migrations of the room, in order (the base adds `_meta`). */
   protected abstract schema(): readonly string[];
-  /** Remember the id the worker routed this socket to (first upgrade of a fresh room). */
-  protected abstract bind(roomId: number): void;
   /**
    * Called on an upgrade to a `fresh` room: the close for an id that does not exist (the room then
    * deletes the schema it just wrote and answers like an absent room), or null. The worker checks
@@ -134,13 +139,12 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a websocket upgrade", { status: 426 });
     }
-    const roomId = routedId(request.url);
+    const roomId = this.ownId;
     if (this.fresh && !this.vacated && roomId !== null) {
       const absent = await this.absentId(roomId);
       if (absent) await this.vacate(absent);
     }
     if (this.vacated) return answerAbsentRoom(this.env, this.config, this.vacated);
-    if (roomId !== null) this.bind(roomId);
     if (this.tooManyPending()) return this.refusePending();
 
     const { 0: client, 1: server } = new WebSocketPair();

@@ -1,21 +1,3 @@
-import { parseId } from "../protocol/ids";
-
-/**
- * The id a socket upgrade was routed by: the worker validated `/rtm/ws/<kind>/<id>` and forwards
- * the request untouched (copying it to add a header was a tenth of the worker's upgrade cost).
- * Clients cannot reach a room except through that route.
- */
-const ROUTED_ID = /\/rtm\/ws\/[^/]+\/([^/?#]+)(?:[?#]|$)/;
-
-export function routedId(url: string): number | null {
-  const raw = ROUTED_ID.exec(url)?.[1];
-  if (raw === undefined) return null;
-  try {
-    return parseId(decodeURIComponent(raw)); // the router decoded it the same way
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Sockets that have not authenticated yet (each holds memory until its auth deadline), capped

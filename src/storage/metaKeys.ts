@@ -45,8 +45,6 @@ export interface MetaValues {
   sent: number;
 
   // --- a user room ----------------------------------------------------------------------------
-  /** the user the room belongs to, bound at its first upgrade (user/UserRoom.ts) */
-  user_id: number;
   /** the user's global presence: online (1/0), its version and when it changed (user/presence.ts) */
   presence_online: 0 | 1;
   presence_v: number;

@@ -87,15 +87,12 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
   }
 
   protected roomLabel(): string {
-    return `user:${this.userId() ?? "unbound"}`;
+    return this.ctx.id.name ?? "user:unbound";
   }
 
-  private userId(): number | undefined {
-    return this.meta.get("user_id");
-  }
-
-  protected bind(roomId: number): void {
-    if (this.userId() === undefined) this.meta.set("user_id", roomId);
+  private userId(): number {
+    if (this.ownId === null) throw new Error(`not a user room's name: ${this.ctx.id.name}`);
+    return this.ownId;
   }
 
   protected admit(claims: RtmClaims): Admission {
@@ -123,16 +120,14 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
 
   /** The user's channels; read from the directory once if this room never learnt the whole list. */
   private async channelIds(): Promise<number[]> {
-    const userId = this.userId();
-    if (!this.channels.complete() && userId !== undefined) {
-      this.channels.markComplete(await new Directory(this.env.DB).channelIdsOf(userId));
+    if (!this.channels.complete()) {
+      this.channels.markComplete(await new Directory(this.env.DB).channelIdsOf(this.userId()));
     }
     return this.channels.ids();
   }
 
   /** `user.create`: a new user belongs to no channel, so the room's list is complete from the start. */
-  async created(userId: number): Promise<void> {
-    this.bind(userId);
+  async created(): Promise<void> {
     if (!this.channels.complete()) this.channels.markComplete([]);
   }
 
@@ -140,8 +135,7 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
    * A channel room added the user (`member`) or removed them or the channel: keeps the list in
    * step (after the directory's index, like it) and delivers the events about it on this stream.
    */
-  async membershipChanged(userId: number, channelId: number, member: boolean, events: readonly StreamEvent[]): Promise<void> {
-    this.bind(userId);
+  async membershipChanged(channelId: number, member: boolean, events: readonly StreamEvent[]): Promise<void> {
     if (member) this.channels.add(channelId);
     else this.channels.remove(channelId);
     for (const e of events) this.broadcast(buildEvent(e.event, e.payload, this.clock.now()));
@@ -155,7 +149,6 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
    * its sockets of those sessions are refused at their next ws_auth and end with their ws token.
    */
   override async sessionsEnded(userId: number, sids: number[]): Promise<number> {
-    this.bind(userId);
     let closed = await super.sessionsEnded(userId, sids);
     const calls = (await this.channelIds()).map((id) => channelRoom(this.env, id).sessionsEnded(userId, sids));
     for (const r of await settleAll("session close in a channel failed", calls, { user_id: userId }, "warn")) {
@@ -165,8 +158,7 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
   }
 
   /** The account is deleted: nothing of the user's stays here (alerts quote messages). */
-  async accountDeleted(userId: number): Promise<void> {
-    this.bind(userId);
+  async accountDeleted(): Promise<void> {
     this.ctx.storage.sql.exec("DELETE FROM alerts");
     this.ctx.storage.sql.exec("DELETE FROM unread");
     this.push.store.removeAll();
@@ -183,24 +175,20 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
   }
 
   /** A channel room reports a new authenticated connection of the user; answers the current state. */
-  async connectionOpened(userId: number, connId: string, room: string): Promise<PresenceState> {
-    this.bind(userId);
+  async connectionOpened(connId: string, room: string): Promise<PresenceState> {
     return this.presence.connect(connId, room);
   }
 
-  async connectionClosed(userId: number, connId: string): Promise<PresenceState> {
-    this.bind(userId);
+  async connectionClosed(connId: string): Promise<PresenceState> {
     return this.presence.disconnect(connId);
   }
 
   /** A room's periodic renewal: its complete list of the user's live connections there. */
-  async renewLeases(userId: number, room: string, connIds: string[]): Promise<PresenceState> {
-    this.bind(userId);
+  async renewLeases(room: string, connIds: string[]): Promise<PresenceState> {
     return this.presence.renew(room, connIds);
   }
 
-  async presenceState(userId: number): Promise<PresenceState> {
-    this.bind(userId);
+  async presenceState(): Promise<PresenceState> {
     return this.presence.state();
   }
 
@@ -263,22 +251,19 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
   }
 
   /** Spends `spend` if it and `headroom` fit the user's quotas; spends nothing otherwise. */
-  async reserveQuota(userId: number, spend: QuotaCounts, headroom: QuotaCounts): Promise<QuotaVerdict> {
-    this.bind(userId);
+  async reserveQuota(spend: QuotaCounts, headroom: QuotaCounts): Promise<QuotaVerdict> {
     return this.quotas().reserve(spend, headroom, this.clock.now());
   }
 
   /** A lookup was refused: gives back what its reservation spent and charges its failed lookups. */
-  async chargeFailedLookups(userId: number, n: number, refund: QuotaCounts): Promise<QuotaVerdict> {
-    this.bind(userId);
+  async chargeFailedLookups(n: number, refund: QuotaCounts): Promise<QuotaVerdict> {
     return this.quotas().chargeFailedLookups(n, refund, this.clock.now());
   }
 
   // --- Web Push (docs/push.md) ----------------------------------------------------------------------
 
   /** Adds a checked subscription (or renews an endpoint's keys); 409 beyond the maximum. */
-  async pushSubscribe(userId: number, sub: SubscriptionInput): Promise<Result<PushSubscriptionView>> {
-    this.bind(userId);
+  async pushSubscribe(sub: SubscriptionInput): Promise<Result<PushSubscriptionView>> {
     const store = this.push.store;
     if (!store.byEndpoint(sub.endpoint) && store.count() >= this.config.pushMaxSubscriptions) {
       return fail(409, "too_many_subscriptions", `at most ${this.config.pushMaxSubscriptions} push subscriptions per user; remove one first`);
@@ -286,13 +271,11 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
     return ok(subscriptionView(store.upsert(sub, this.clock.now())));
   }
 
-  async pushSubscriptions(userId: number): Promise<PushSubscriptionView[]> {
-    this.bind(userId);
+  async pushSubscriptions(): Promise<PushSubscriptionView[]> {
     return this.push.store.subscriptions().map(subscriptionView);
   }
 
-  async pushUnsubscribe(userId: number, ref: { subscription_id?: number; endpoint?: string }): Promise<Result<null>> {
-    this.bind(userId);
+  async pushUnsubscribe(ref: { subscription_id?: number; endpoint?: string }): Promise<Result<null>> {
     const store = this.push.store;
     const row = ref.subscription_id !== undefined ? store.subscriptions().find((s) => s.id === ref.subscription_id) : store.byEndpoint(ref.endpoint!);
     if (!row || (ref.endpoint !== undefined && row.endpoint !== ref.endpoint)) {
@@ -307,20 +290,18 @@ export class UserRoom extends SocketRoom implements UserRoomRpc {
     return this.push.store.remove(subscriptionId, endpoint);
   }
 
-  async pushSettings(userId: number): Promise<PushSettingsView> {
-    this.bind(userId);
+  async pushSettings(): Promise<PushSettingsView> {
     return { mode: this.push.mode(), muted_channel_ids: this.push.store.mutes() };
   }
 
   /** A channel can be muted by its members only (403 otherwise; the worker answers 404 for a missing one). */
-  async setPushSettings(userId: number, p: { mode?: PushMode; channel_id?: number; muted?: boolean }): Promise<Result<PushSettingsView>> {
-    this.bind(userId);
+  async setPushSettings(p: { mode?: PushMode; channel_id?: number; muted?: boolean }): Promise<Result<PushSettingsView>> {
     if (p.channel_id !== undefined && p.muted !== undefined) {
       if (p.muted && !(await this.channelIds()).includes(p.channel_id)) return fail(403, "not_a_member", "you are not a member of this channel");
       this.push.store.setMuted(p.channel_id, p.muted);
     }
     if (p.mode !== undefined) this.push.setMode(p.mode);
-    return ok(await this.pushSettings(userId));
+    return ok(await this.pushSettings());
   }
 
   /** Notifications waiting out their window (tests and operators). */

@@ -53,15 +53,15 @@ describe("presence leases per user and room", () => {
     const alice = await api.newUser("Alice");
     const stub = userStub(alice.user.id);
     const room = "channel:11099999";
-    expect((await stub.connectionOpened(alice.user.id, "conn-late", room)).online).toBe(true);
-    expect((await stub.connectionClosed(alice.user.id, "conn-late")).online).toBe(false);
+    expect((await stub.connectionOpened("conn-late", room)).online).toBe(true);
+    expect((await stub.connectionClosed("conn-late")).online).toBe(false);
     await evictDurableObject(stub);
     // the room computed its list before the close reached the user room
-    const state = await stub.renewLeases(alice.user.id, room, ["conn-late"]);
+    const state = await stub.renewLeases(room, ["conn-late"]);
     expect(state.online).toBe(false);
     expect(await leases(alice.user.id)).toEqual([]);
     expect((await api.ok("user.info", {}, alice.token)).user.online_status).toBe(false);
     // a new connection of the same user still counts
-    expect((await stub.connectionOpened(alice.user.id, "conn-new", room)).online).toBe(true);
+    expect((await stub.connectionOpened("conn-new", room)).online).toBe(true);
   });
 });

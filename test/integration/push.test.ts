@@ -42,7 +42,7 @@ async function install(userId: number): Promise<PushTask[]> {
 }
 
 const pending = (userId: number) => userStub(userId).pendingPushes();
-const online = async (userId: number) => (await userStub(userId).presenceState(userId)).online;
+const online = async (userId: number) => (await userStub(userId).presenceState()).online;
 
 async function until(pred: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {

@@ -19,7 +19,7 @@ async function channelsCreatedBy(userId: number): Promise<number> {
 
 /** Spends part of a user's hourly quota directly in their room, so a test can reach the limit in a few requests. */
 async function prespend(userId: number, spend: { channels?: number; users_added?: number; failed_lookups?: number }) {
-  const verdict = await userStub(userId).reserveQuota(userId, spend, {});
+  const verdict = await userStub(userId).reserveQuota(spend, {});
   expect(verdict).toEqual({ ok: true });
 }
 

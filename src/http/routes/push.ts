@@ -29,23 +29,23 @@ export const pushHandlers = {
       const message = checked.field === "endpoint" ? checked.reason : `${checked.field} ${checked.reason}`;
       throw new ApiError(422, "invalid_subscription", `${field}: ${message}`, { [field]: message });
     }
-    const subscription = unwrap(await userRoom(c.env, c.var.userId).pushSubscribe(c.var.userId, { endpoint: checked.endpoint, ...p.keys }));
+    const subscription = unwrap(await userRoom(c.env, c.var.userId).pushSubscribe({ endpoint: checked.endpoint, ...p.keys }));
     return success(c, { subscription });
   },
 
-  "push.list": async (c) => success(c, { subscriptions: await userRoom(c.env, c.var.userId).pushSubscriptions(c.var.userId) }),
+  "push.list": async (c) => success(c, { subscriptions: await userRoom(c.env, c.var.userId).pushSubscriptions() }),
 
   "push.unsubscribe": async (c, p) => {
-    unwrap(await userRoom(c.env, c.var.userId).pushUnsubscribe(c.var.userId, p));
+    unwrap(await userRoom(c.env, c.var.userId).pushUnsubscribe(p));
     return success(c);
   },
 
-  "push.settings": async (c) => success(c, { settings: await userRoom(c.env, c.var.userId).pushSettings(c.var.userId) }),
+  "push.settings": async (c) => success(c, { settings: await userRoom(c.env, c.var.userId).pushSettings() }),
 
   "push.settings.set": async (c, p) => {
     // A channel that never existed or was removed is 404 first, as on every channel route.
     if (p.channel_id !== undefined) await liveChannelRoom(c.env, p.channel_id);
-    const settings = unwrap(await userRoom(c.env, c.var.userId).setPushSettings(c.var.userId, p));
+    const settings = unwrap(await userRoom(c.env, c.var.userId).setPushSettings(p));
     return success(c, { settings });
   },
 } satisfies Partial<RouteHandlers>;

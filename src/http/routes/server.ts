@@ -102,7 +102,7 @@ export const serverHandlers = {
     const ids = [...new Set(user_ids)];
     const known = new Set((await new Directory(c.env.DB).usersByIds(ids)).map((u) => u.id));
     const presence = await Promise.all(
-      ids.filter((id) => known.has(id)).map(async (id) => ({ user_id: id, online: (await userRoom(c.env, id).presenceState(id)).online })),
+      ids.filter((id) => known.has(id)).map(async (id) => ({ user_id: id, online: (await userRoom(c.env, id).presenceState()).online })),
     );
     return success(c, { presence });
   },

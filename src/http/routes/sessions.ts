@@ -91,7 +91,7 @@ export const sessionHandlers = {
       unwrap(await channelRoom(c.env, channelId).userDeleted(user.id));
     }
     await endSessions(c.env, user.id, { except: null });
-    await userRoom(c.env, user.id).accountDeleted(user.id);
+    await userRoom(c.env, user.id).accountDeleted();
     await dir.deleteUser(user, [new SessionStore(c.env.DB).deleteAllStatement(user.id)]);
     return success(c);
   },

@@ -19,7 +19,7 @@ export const userHandlers = {
     const user = await new Directory(c.env.DB).createUser(p.email, p.name, hash, Date.now());
     if (!user) throw new ApiError(409, "email_taken", "email is already registered", { email: "is already registered" });
     try {
-      await userRoom(c.env, user.id).created(user.id); // so presence never needs to ask D1 for the user's channels
+      await userRoom(c.env, user.id).created(); // so presence never needs to ask D1 for the user's channels
     } catch (err) {
       // Not fatal: the user room reads the list from the directory once instead.
       log("warn", "user room setup failed", { user_id: user.id, err: String(err) });
