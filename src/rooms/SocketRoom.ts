@@ -37,10 +37,7 @@ export { SESSION_REVOKED } from "./socketAuth";
  */
 export abstract class SocketRoom extends DurableObject<Env> {
   protected readonly config: Config;
-  /**
-   * The channel or user id this room is for, from its own name (`ctx.id.name`, docs/architecture.md
-   * "Where does X live"): the one place a room learns who it is. A shard has its channel's id.
-   */
+  /** The channel or user id of this room (a shard: its channel's), read once from `ctx.id.name`. */
   protected readonly ownId: number | null;
   protected readonly meta: Meta;
   /** The storage had no schema when this instance started (see `absentId`). */
@@ -139,9 +136,8 @@ export abstract class SocketRoom extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a websocket upgrade", { status: 426 });
     }
-    const roomId = this.ownId;
-    if (this.fresh && !this.vacated && roomId !== null) {
-      const absent = await this.absentId(roomId);
+    if (this.fresh && !this.vacated && this.ownId !== null) {
+      const absent = await this.absentId(this.ownId);
       if (absent) await this.vacate(absent);
     }
     if (this.vacated) return answerAbsentRoom(this.env, this.config, this.vacated);
