@@ -1,6 +1,7 @@
 /**
  * A CPU profile of a `wrangler dev` worker through its inspector (Chrome DevTools protocol:
- * Profiler.start / Profiler.stop), and a text summary of where the time went.
+ * Profiler.start / Profiler.stop), and a text summary of where the time went; also the isolate's
+ * live heap after a full collection (a heap snapshot, then Runtime.getHeapUsage).
  */
 import WebSocket from "ws";
 
@@ -53,10 +54,24 @@ export class Profiler {
     return new Profiler(ws);
   }
 
-  private call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+  private call<T>(method: string, params: Record<string, unknown> = {}, timeoutMs = 120_000): Promise<T> {
     const id = ++this.nextId;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      // A method the runtime does not implement is never answered: fail instead of waiting forever.
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${method}: no answer from the inspector in ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
       this.ws.send(JSON.stringify({ id, method, params }));
     });
   }
@@ -65,6 +80,21 @@ export class Profiler {
     await this.call("Profiler.enable");
     await this.call("Profiler.setSamplingInterval", { interval: intervalUs });
     await this.call("Profiler.start");
+  }
+
+  private heapEnabled = false;
+
+  /**
+   * Live heap (bytes) after a full collection: what every later collection has to walk. workerd's
+   * inspector does not answer HeapProfiler.collectGarbage; a heap snapshot collects first (its
+   * chunks are dropped unread), and the heap usage read right after it is what survived.
+   */
+  async liveHeap(): Promise<number> {
+    if (!this.heapEnabled) await this.call("HeapProfiler.enable");
+    this.heapEnabled = true;
+    await this.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+    const { usedSize } = await this.call<{ usedSize: number }>("Runtime.getHeapUsage");
+    return usedSize;
   }
 
   async stop(): Promise<CpuProfile> {

@@ -45,6 +45,11 @@ export interface Side {
   users: BenchUser[];
   /** a fresh room for this scenario: its socket URL and, for ours, its channel id */
   room: (tag: string) => Promise<{ url: string; channelId: number; name: string }>;
+  /**
+   * The runtime isolate's live heap in bytes after a full garbage collection (through its
+   * inspector), or absent when the inspector is busy with a profile.
+   */
+  liveHeap?: () => Promise<number>;
 }
 
 export interface Measurement {
@@ -53,6 +58,11 @@ export interface Measurement {
   connectSec: number;
   /** CPU of the room's runtime process per socket while connecting (and authenticating) */
   connectCpuUsPerSocket: number;
+  /**
+   * Capacity scenarios: growth of the isolate's live heap (after a full collection) from before the
+   * first socket opened to after the last one was ready, per socket; NaN when not measured.
+   */
+  heapBytesPerSocket: number;
   /** the room runtime's CPU use (cores) in the half second before the first socket opened */
   backgroundCores: number;
   filterSec: number;
@@ -74,6 +84,8 @@ export interface Measurement {
   serverCpuSec: number;
   runtimeCpuSec: number;
   cpuUsPerDelivery: number;
+  /** the room runtime's share of that (the entry proxy left out): what the CPU targets compare */
+  runtimeCpuUsPerDelivery: number;
   peakRssMb: number;
   /** peak minus what the workerd processes held when the scenario started */
   rssGrowthMb: number;
@@ -96,6 +108,11 @@ export const TIMED_AFTER_READY_MS = 1000;
 /** From when a scenario's messages are timed (performance.now()). */
 export function timedFrom(mode: ScenarioSpec["mode"], readyAt: number): number {
   return mode === "latency" ? readyAt + TIMED_AFTER_READY_MS : Number.NEGATIVE_INFINITY;
+}
+
+/** Live-heap growth per socket; NaN when either reading is missing. */
+export function perSocket(before: number, after: number, sockets: number): number {
+  return Number.isFinite(before) && Number.isFinite(after) && sockets > 0 ? (after - before) / sockets : Number.NaN;
 }
 
 /**
@@ -172,6 +189,10 @@ export async function runScenario(
   // and earlier rounds' rooms still report their users offline. Wait until the runtime has been
   // quiet (under 5 % of a core) for half a second, at most 15 s, and print how busy it still was.
   const backgroundCores = await quiet(service.runtime);
+  // Live heap is measured around connecting in capacity scenarios only: the forced collections
+  // would take the connect phase's garbage out of a latency scenario's timed window.
+  const heapProbe = spec.mode === "capacity" ? side.liveHeap : undefined;
+  const heapBefore = heapProbe ? await heapProbe() : Number.NaN;
   await hooks.beforeConnect?.();
   const connectCpuBefore = cpuSeconds(service.runtime);
   let cpu0 = process.cpuUsage();
@@ -191,8 +212,9 @@ export async function runScenario(
   await sleep(300); // let the last handshakes' CPU land in /proc
   const connectCpuUsPerSocket = ((cpuSeconds(service.runtime) - connectCpuBefore) * 1e6) / n;
   await hooks.afterConnect?.();
+  const heapBytesPerSocket = heapProbe ? perSocket(heapBefore, await heapProbe(), n) : Number.NaN;
   log(
-    `  ${side.kind}: ${n} clients connected${ours ? " and authenticated" : ""} in ${(connectMs / 1000).toFixed(2)} s (room runtime ${connectCpuUsPerSocket.toFixed(0)} us CPU per socket; before connecting it was busy ${(backgroundCores * 100).toFixed(0)} % of a core)`,
+    `  ${side.kind}: ${n} clients connected${ours ? " and authenticated" : ""} in ${(connectMs / 1000).toFixed(2)} s (room runtime ${connectCpuUsPerSocket.toFixed(0)} us CPU per socket${Number.isFinite(heapBytesPerSocket) ? `, live heap +${Math.round(heapBytesPerSocket)} bytes per socket` : ""}; before connecting it was busy ${(backgroundCores * 100).toFixed(0)} % of a core)`,
   );
 
   let filterMs = 0;
@@ -349,6 +371,7 @@ export async function runScenario(
     clients: n,
     connectSec: connectMs / 1000,
     connectCpuUsPerSocket,
+    heapBytesPerSocket,
     backgroundCores,
     filterSec: filterMs / 1000,
     published: tally.published,
@@ -368,6 +391,7 @@ export async function runScenario(
     serverCpuSec,
     runtimeCpuSec,
     cpuUsPerDelivery: tally.received ? (serverCpuSec * 1e6) / tally.received : Number.NaN,
+    runtimeCpuUsPerDelivery: tally.received ? (runtimeCpuSec * 1e6) / tally.received : Number.NaN,
     peakRssMb: peakRssKb / 1024,
     rssGrowthMb: (peakRssKb - sampler.startKb) / 1024,
     connectClientCpu,
@@ -376,7 +400,7 @@ export async function runScenario(
     slowestDuringClientGc,
   };
   log(
-    `  ${side.kind}: ${m.deliveries}/${m.expected} deliveries, ${Math.round(m.deliveriesPerSec)}/s, p99 ${m.latencyMs.p99.toFixed(1)} ms, cpu ${serverCpuSec.toFixed(2)} s (${m.cpuUsPerDelivery.toFixed(1)} us/delivery; room runtime ${runtimeCpuSec.toFixed(2)} s, ${((runtimeCpuSec * 1e6) / Math.max(1, m.deliveries)).toFixed(1)} us/delivery)${spec.mode === "latency" ? `; slowest messages [idx, ms]: ${JSON.stringify(m.slowest)}, ${slowestDuringClientGc} of them during a client GC pause ≥ 10 ms (client GC: ${clientGc.count} pauses, max ${clientGc.maxMs.toFixed(1)} ms)` : ""}`,
+    `  ${side.kind}: ${m.deliveries}/${m.expected} deliveries, ${Math.round(m.deliveriesPerSec)}/s, p99 ${m.latencyMs.p99.toFixed(1)} ms, cpu ${serverCpuSec.toFixed(2)} s (${m.cpuUsPerDelivery.toFixed(1)} us/delivery; room runtime ${runtimeCpuSec.toFixed(2)} s, ${m.runtimeCpuUsPerDelivery.toFixed(1)} us/delivery)${spec.mode === "latency" ? `; slowest messages [idx, ms]: ${JSON.stringify(m.slowest)}, ${slowestDuringClientGc} of them during a client GC pause ≥ 10 ms (client GC: ${clientGc.count} pauses, max ${clientGc.maxMs.toFixed(1)} ms)` : ""}`,
   );
   // Give the room time to process the closes before the next scenario measures anything.
   await sleep(1500);
