@@ -5,14 +5,14 @@ import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 
 /**
- * `Authorization: Bearer <access token>` → `c.var.userId` and `c.var.sessionId`; 401 when the
+ * `Authorization: Bearer <access token>` → `c.get("userId")` and `c.get("sessionId")`; 401 when the
  * token is missing, invalid, expired, or its session has ended (within SESSION_CHECK_TTL_MS).
  */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) throw new ApiError(401, "unauthorized", "missing bearer token");
-  const config = c.var.config;
+  const config = c.get("config");
   let claims;
   try {
     claims = await verifyToken(match[1]!, "access", verifyingKeys(c.env, config));

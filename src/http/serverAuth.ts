@@ -27,12 +27,12 @@ async function lookup(db: D1Database, secret: string, ttlMs: number): Promise<Ke
   return key;
 }
 
-/** `Authorization: Bearer <server key>` holding `scope` → `c.var.serverKey`; 401 / 403 otherwise. */
+/** `Authorization: Bearer <server key>` holding `scope` → `c.get("serverKey")`; 401 / 403 otherwise. */
 export function requireServerKey(scope: Scope) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
     if (!match) throw new ApiError(401, "unauthorized", "missing server API key");
-    const key = await lookup(c.env.DB, match[1]!, c.var.config.serverKeyCacheMs);
+    const key = await lookup(c.env.DB, match[1]!, c.get("config").serverKeyCacheMs);
     if (!key) throw new ApiError(401, "invalid_key", "invalid or revoked server API key");
     if (!key.scopes.includes(scope)) throw new ApiError(403, "missing_scope", `this key lacks the ${scope} scope`);
     c.set("serverKey", key);

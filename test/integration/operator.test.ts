@@ -91,4 +91,20 @@ describe("logs", () => {
       expect(lines.join("\n")).not.toContain(forbidden);
     }
   });
+
+  it("log a failed request at info and a successful one only at debug", async () => {
+    const lines: string[] = [];
+    for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(" "));
+      });
+    }
+    pinLogLevel("info");
+    const alice = await api.newUser("Alice");
+    const channel = await api.newChannel(alice.token);
+    await api.ok("chat.postmessage", { channel_id: channel.id, text: "hello" }, alice.token);
+    await api.call("chat.postmessage", { channel_id: channel.id, text: "" }, alice.token);
+    const requests = lines.map((l) => JSON.parse(l)).filter((r) => r.msg === "request" && r.path === "/api/v1/chat.postmessage");
+    expect(requests.map((r) => [r.level, r.status])).toEqual([["info", 422]]);
+  });
 });

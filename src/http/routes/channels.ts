@@ -90,35 +90,35 @@ export async function createChannelFor(
 
 /** `channel.rename` and its AirSend alias `channel.update` (the same parameters). */
 const rename = async (c: Context<AppEnv>, p: ParamsOf<"channel.rename">) => {
-  const channel = unwrap(await (await liveChannelRoom(c.env, p.channel_id)).rename(c.var.userId, p.channel_name));
+  const channel = unwrap(await (await liveChannelRoom(c.env, p.channel_id)).rename(c.get("userId"), p.channel_name));
   return success(c, { channel });
 };
 
 export const channelHandlers = {
   "channel.create": async (c, p) => {
     const dir = new Directory(c.env.DB);
-    const me = await dir.userById(c.var.userId);
+    const me = await dir.userById(c.get("userId"));
     if (!me) throw new ApiError(404, "user_not_found", "no such user");
     return success(c, { channel: await createChannelFor(c.env, c.executionCtx, me, p) });
   },
 
   "channel.info": async (c, { channel_id }) =>
-    success(c, { channel: unwrap(await (await liveChannelRoom(c.env, channel_id)).info(c.var.userId)) }),
+    success(c, { channel: unwrap(await (await liveChannelRoom(c.env, channel_id)).info(c.get("userId"))) }),
 
   "channel.list": async (c) => {
-    const ids = await new Directory(c.env.DB).channelIdsOf(c.var.userId);
-    const results = await Promise.all(ids.map((id) => channelRoom(c.env, id).info(c.var.userId)));
+    const ids = await new Directory(c.env.DB).channelIdsOf(c.get("userId"));
+    const results = await Promise.all(ids.map((id) => channelRoom(c.env, id).info(c.get("userId"))));
     return success(c, { channels: results.flatMap((r) => (r.ok ? [unwrap(r)] : [])) });
   },
 
   "channel.members": async (c, { channel_id }) =>
-    success(c, { members: unwrap(await (await liveChannelRoom(c.env, channel_id)).members(c.var.userId)) }),
+    success(c, { members: unwrap(await (await liveChannelRoom(c.env, channel_id)).members(c.get("userId"))) }),
 
   "channel.history": async (c, q) => {
-    const config = c.var.config;
+    const config = c.get("config");
     const limit = pageLimit(q.limit, config.historyPageDefault, config.historyPageMax);
     const page = unwrap(
-      await (await liveChannelRoom(c.env, q.channel_id)).history(c.var.userId, { before_id: q.before_id, after_id: q.after_id, limit }),
+      await (await liveChannelRoom(c.env, q.channel_id)).history(c.get("userId"), { before_id: q.before_id, after_id: q.after_id, limit }),
     );
     return success(c, page);
   },
@@ -129,23 +129,23 @@ export const channelHandlers = {
     // The channel before the invitee: a removed channel is 404 whoever is named, and costs no lookup.
     const room = await liveChannelRoom(c.env, p.channel_id);
     const dir = new Directory(c.env.DB);
-    const user = await lookupWithinQuota(c.env, c.var.userId, 1, { users_added: 1 }, async () => {
+    const user = await lookupWithinQuota(c.env, c.get("userId"), 1, { users_added: 1 }, async () => {
       const found = p.user_id !== undefined ? await dir.userById(p.user_id) : await dir.userByEmail(p.email!);
       if (!found) return new ApiError(404, "user_not_found", "no such user");
-      const refusing = (await dir.refusingInvitesFrom(c.var.userId, [found.id])).length > 0;
+      const refusing = (await dir.refusingInvitesFrom(c.get("userId"), [found.id])).length > 0;
       return refusing ? refused(p.email === undefined ? [] : [p.email], p.user_id === undefined ? [] : [p.user_id]) : found;
     });
-    const channel = unwrap(await room.addUser(c.var.userId, profileOf(user)));
+    const channel = unwrap(await room.addUser(c.get("userId"), profileOf(user)));
     return success(c, { channel });
   },
 
   "channel.kick": async (c, p) => {
-    const channel = unwrap(await (await liveChannelRoom(c.env, p.channel_id)).kick(c.var.userId, p.user_id));
+    const channel = unwrap(await (await liveChannelRoom(c.env, p.channel_id)).kick(c.get("userId"), p.user_id));
     return success(c, { channel });
   },
 
   "channel.leave": async (c, { channel_id }) => {
-    unwrap(await (await liveChannelRoom(c.env, channel_id)).leave(c.var.userId));
+    unwrap(await (await liveChannelRoom(c.env, channel_id)).leave(c.get("userId")));
     forgetChannel(channel_id); // the last member leaving removes the channel
     return success(c);
   },
@@ -154,7 +154,7 @@ export const channelHandlers = {
   "channel.update": rename,
 
   "channel.remove": async (c, { channel_id }) => {
-    unwrap(await (await liveChannelRoom(c.env, channel_id)).remove(c.var.userId));
+    unwrap(await (await liveChannelRoom(c.env, channel_id)).remove(c.get("userId")));
     forgetChannel(channel_id);
     return success(c);
   },

@@ -14,8 +14,8 @@ export function checkText(text: string, limit: number): void {
 
 export const chatHandlers = {
   "chat.postmessage": async (c, p) => {
-    checkText(p.text, c.var.config.textLimitBytes);
-    const result = await (await liveChannelRoom(c.env, p.channel_id)).post(c.var.userId, {
+    checkText(p.text, c.get("config").textLimitBytes);
+    const result = await (await liveChannelRoom(c.env, p.channel_id)).post(c.get("userId"), {
       text: p.text,
       parent_message_id: p.parent_message_id,
     });

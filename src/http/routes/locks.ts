@@ -14,10 +14,10 @@ function checkTtl(ttl: number | undefined, config: Config): void {
 /** File locks with leases (docs/protocol.md#routes). */
 export const lockHandlers = {
   "lock.acquire": async (c, p) => {
-    const config = c.var.config;
+    const config = c.get("config");
     checkTtl(p.ttl_seconds, config);
     const lock = unwrap(
-      await (await liveChannelRoom(c.env, p.channel_id)).acquireLock(c.var.userId, {
+      await (await liveChannelRoom(c.env, p.channel_id)).acquireLock(c.get("userId"), {
         path: p.path,
         ttl_seconds: p.ttl_seconds ?? config.lockTtlDefaultSeconds,
       }),
@@ -26,15 +26,15 @@ export const lockHandlers = {
   },
 
   "lock.refresh": async (c, p) => {
-    checkTtl(p.ttl_seconds, c.var.config);
+    checkTtl(p.ttl_seconds, c.get("config"));
     const lock = unwrap(
-      await (await liveChannelRoom(c.env, p.channel_id)).refreshLock(c.var.userId, { lock_id: p.lock_id, ttl_seconds: p.ttl_seconds }),
+      await (await liveChannelRoom(c.env, p.channel_id)).refreshLock(c.get("userId"), { lock_id: p.lock_id, ttl_seconds: p.ttl_seconds }),
     );
     return success(c, { lock });
   },
 
   "lock.release": async (c, p) => {
-    unwrap(await (await liveChannelRoom(c.env, p.channel_id)).releaseLock(c.var.userId, { lock_id: p.lock_id }));
+    unwrap(await (await liveChannelRoom(c.env, p.channel_id)).releaseLock(c.get("userId"), { lock_id: p.lock_id }));
     return success(c);
   },
 } satisfies Partial<RouteHandlers>;

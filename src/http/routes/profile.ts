@@ -12,7 +12,7 @@ import type { RouteHandlers } from "../routeHandler";
 export const profileHandlers = {
   "user.profile.set": async (c, p) => {
     const dir = new Directory(c.env.DB);
-    const record = await dir.updateProfile(c.var.userId, p.name, p.has_avatar);
+    const record = await dir.updateProfile(c.get("userId"), p.name, p.has_avatar);
     if (!record) throw new ApiError(404, "user_not_found", "no such user");
     const profile = profileOf(record);
     const channelIds = await dir.channelIdsOf(profile.id);

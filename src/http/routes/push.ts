@@ -19,33 +19,33 @@ function publicKey(env: AppEnv["Bindings"], config: Config): string {
 
 /** Web Push: the caller's browser subscriptions and push preferences (docs/push.md). */
 export const pushHandlers = {
-  "push.vapidkey": async (c) => success(c, { vapid_public_key: publicKey(c.env, c.var.config) }),
+  "push.vapidkey": async (c) => success(c, { vapid_public_key: publicKey(c.env, c.get("config")) }),
 
   "push.subscribe": async (c, p) => {
-    publicKey(c.env, c.var.config); // a subscription the server could never push to is refused up front
-    const checked = await checkSubscription({ endpoint: p.endpoint, ...p.keys }, c.var.config.environment);
+    publicKey(c.env, c.get("config")); // a subscription the server could never push to is refused up front
+    const checked = await checkSubscription({ endpoint: p.endpoint, ...p.keys }, c.get("config").environment);
     if (!checked.ok) {
       const field = checked.field === "endpoint" ? "endpoint" : "keys";
       const message = checked.field === "endpoint" ? checked.reason : `${checked.field} ${checked.reason}`;
       throw new ApiError(422, "invalid_subscription", `${field}: ${message}`, { [field]: message });
     }
-    const subscription = unwrap(await userRoom(c.env, c.var.userId).pushSubscribe({ endpoint: checked.endpoint, ...p.keys }));
+    const subscription = unwrap(await userRoom(c.env, c.get("userId")).pushSubscribe({ endpoint: checked.endpoint, ...p.keys }));
     return success(c, { subscription });
   },
 
-  "push.list": async (c) => success(c, { subscriptions: await userRoom(c.env, c.var.userId).pushSubscriptions() }),
+  "push.list": async (c) => success(c, { subscriptions: await userRoom(c.env, c.get("userId")).pushSubscriptions() }),
 
   "push.unsubscribe": async (c, p) => {
-    unwrap(await userRoom(c.env, c.var.userId).pushUnsubscribe(p));
+    unwrap(await userRoom(c.env, c.get("userId")).pushUnsubscribe(p));
     return success(c);
   },
 
-  "push.settings": async (c) => success(c, { settings: await userRoom(c.env, c.var.userId).pushSettings() }),
+  "push.settings": async (c) => success(c, { settings: await userRoom(c.env, c.get("userId")).pushSettings() }),
 
   "push.settings.set": async (c, p) => {
     // A channel that never existed or was removed is 404 first, as on every channel route.
     if (p.channel_id !== undefined) await liveChannelRoom(c.env, p.channel_id);
-    const settings = unwrap(await userRoom(c.env, c.var.userId).setPushSettings(p));
+    const settings = unwrap(await userRoom(c.env, c.get("userId")).setPushSettings(p));
     return success(c, { settings });
   },
 } satisfies Partial<RouteHandlers>;

@@ -35,8 +35,8 @@ export const serverHandlers = {
   // --- publish -----------------------------------------------------------------------------------
 
   "server.chat.postmessage": async (c, p) => {
-    checkText(p.text, c.var.config.textLimitBytes);
-    const result = await (await liveChannelRoom(c.env, p.channel_id)).serverPost(p.bot_name ?? c.var.serverKey.name, p.text);
+    checkText(p.text, c.get("config").textLimitBytes);
+    const result = await (await liveChannelRoom(c.env, p.channel_id)).serverPost(p.bot_name ?? c.get("serverKey").name, p.text);
     return success(c, unwrap(result));
   },
 
@@ -65,7 +65,7 @@ export const serverHandlers = {
   // --- moderate ----------------------------------------------------------------------------------
 
   "server.chat.updatemessage": async (c, p) => {
-    checkText(p.text, c.var.config.textLimitBytes);
+    checkText(p.text, c.get("config").textLimitBytes);
     return success(c, unwrap(await (await liveChannelRoom(c.env, p.channel_id)).serverUpdateMessage(p)));
   },
 
@@ -93,7 +93,7 @@ export const serverHandlers = {
     success(c, { members: unwrap(await (await liveChannelRoom(c.env, channel_id)).serverMembers()) }),
 
   "server.channel.history": async (c, q) => {
-    const config = c.var.config;
+    const config = c.get("config");
     const limit = pageLimit(q.limit, config.historyPageDefault, config.historyPageMax);
     return success(c, unwrap(await (await liveChannelRoom(c.env, q.channel_id)).serverHistory({ before_id: q.before_id, after_id: q.after_id, limit })));
   },

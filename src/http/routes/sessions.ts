@@ -19,7 +19,7 @@ import type { RouteHandlers } from "../routeHandler";
 
 /** `user.login`: a new session for this device. Rows no token can use any more are dropped first. */
 export async function startSession(c: Context<AppEnv>, userId: number, fingerprint: string, now: number): Promise<number> {
-  const config = c.var.config;
+  const config = c.get("config");
   const store = new SessionStore(c.env.DB);
   // A ws token issued in a session's last second outlives it by one ws token lifetime.
   await store.prune(userId, now - (config.accessTokenTtlSeconds + config.wsTokenTtlSeconds) * 1000);
@@ -40,31 +40,31 @@ function sessionObject(row: SessionRow, currentId: number) {
 }
 
 async function caller(c: Context<AppEnv>): Promise<UserRecord> {
-  const user = await new Directory(c.env.DB).userById(c.var.userId);
+  const user = await new Directory(c.env.DB).userById(c.get("userId"));
   if (!user) throw new ApiError(404, "user_not_found", "no such user");
   return user;
 }
 
 export const sessionHandlers = {
   "user.sessions": async (c) => {
-    const rows = await new SessionStore(c.env.DB).live(c.var.userId, Date.now() - c.var.config.accessTokenTtlSeconds * 1000);
-    return success(c, { sessions: rows.map((r) => sessionObject(r, c.var.sessionId)) });
+    const rows = await new SessionStore(c.env.DB).live(c.get("userId"), Date.now() - c.get("config").accessTokenTtlSeconds * 1000);
+    return success(c, { sessions: rows.map((r) => sessionObject(r, c.get("sessionId"))) });
   },
 
   "user.logout": async (c) => {
-    await endSessions(c.env, c.var.userId, { only: c.var.sessionId });
+    await endSessions(c.env, c.get("userId"), { only: c.get("sessionId") });
     return success(c);
   },
 
   "user.session.revoke": async (c, { session_id }) => {
     // Another user's session, an ended one and one that never existed look the same: 404.
-    const ended = await endSessions(c.env, c.var.userId, { only: session_id });
+    const ended = await endSessions(c.env, c.get("userId"), { only: session_id });
     if (ended.length === 0) throw new ApiError(404, "session_not_found", "no such session");
     return success(c);
   },
 
   "user.logout.all": async (c) => {
-    const ended = await endSessions(c.env, c.var.userId, { except: c.var.sessionId });
+    const ended = await endSessions(c.env, c.get("userId"), { except: c.get("sessionId") });
     return success(c, { ended: ended.length });
   },
 
@@ -72,8 +72,8 @@ export const sessionHandlers = {
     const dir = new Directory(c.env.DB);
     const user = await caller(c);
     await confirmPassword(dir, user, "current_password", p.current_password, Date.now());
-    await dir.setPasswordHash(user.id, await hashPassword(p.new_password, c.var.config.pbkdf2Iterations));
-    const ended = await endSessions(c.env, user.id, { except: c.var.sessionId });
+    await dir.setPasswordHash(user.id, await hashPassword(p.new_password, c.get("config").pbkdf2Iterations));
+    const ended = await endSessions(c.env, user.id, { except: c.get("sessionId") });
     return success(c, { ended: ended.length });
   },
 

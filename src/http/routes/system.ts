@@ -7,7 +7,7 @@ import { channelRoom } from "../../rooms/stubs";
 export const systemHandlers = {
   /** Operator view (AirSend's websocket server logged these every 30 s). */
   "system.info": async (c, p) => {
-    const config = c.var.config;
+    const config = c.get("config");
     const summary = await systemSummary(c.env, config, Date.now(), p.rooms ?? false);
     return success(c, { system: { version: VERSION, environment: config.environment, ...summary } });
   },

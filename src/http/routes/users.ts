@@ -15,7 +15,7 @@ let decoyHash: Promise<string> | undefined;
 
 export const userHandlers = {
   "user.create": async (c, p) => {
-    const hash = await hashPassword(p.password, c.var.config.pbkdf2Iterations);
+    const hash = await hashPassword(p.password, c.get("config").pbkdf2Iterations);
     const user = await new Directory(c.env.DB).createUser(p.email, p.name, hash, Date.now());
     if (!user) throw new ApiError(409, "email_taken", "email is already registered", { email: "is already registered" });
     try {
@@ -28,7 +28,7 @@ export const userHandlers = {
   },
 
   "user.login": async (c, { email, password, fingerprint }) => {
-    const config = c.var.config;
+    const config = c.get("config");
     const dir = new Directory(c.env.DB);
     const account = email.toLowerCase();
     const now = Date.now();
@@ -52,7 +52,7 @@ export const userHandlers = {
   },
 
   "user.info": async (c) => {
-    const user = await new Directory(c.env.DB).userById(c.var.userId);
+    const user = await new Directory(c.env.DB).userById(c.get("userId"));
     if (!user) throw new ApiError(404, "user_not_found", "no such user");
     return success(c, { user: await presentUser(c.env, profileOf(user)) });
   },

@@ -13,7 +13,7 @@ const noEndpoint = () => new ApiError(404, "webhook_not_found", "no such webhook
 /** Webhook endpoints, managed by the operator (docs/webhooks.md). */
 export const webhookHandlers = {
   "server.webhooks.create": async (c, p) => {
-    const config = c.var.config;
+    const config = c.get("config");
     const target = checkTarget(p.url, config.environment);
     if (!target.ok) throw new ApiError(422, "invalid_url", `url: ${target.reason}`, { url: target.reason });
     const store = new EndpointStore(c.env.DB);
@@ -47,7 +47,7 @@ export const webhookHandlers = {
    * time (the events the endpoint subscribes to; the same delivery ids as the first time).
    */
   "server.webhooks.replay": async (c, p) => {
-    const config = c.var.config;
+    const config = c.get("config");
     const limit = pageLimit(p.limit, config.webhookReplayPageMax, config.webhookReplayPageMax);
     // The channel first: a removed channel is 404 before any rule about the endpoint.
     const room = await liveChannelRoom(c.env, p.channel_id);
