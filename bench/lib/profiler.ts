@@ -82,19 +82,22 @@ export class Profiler {
     await this.call("Profiler.start");
   }
 
-  private heapEnabled = false;
-
   /**
    * Live heap (bytes) after a full collection: what every later collection has to walk. workerd's
    * inspector does not answer HeapProfiler.collectGarbage; a heap snapshot collects first (its
-   * chunks are dropped unread), and the heap usage read right after it is what survived.
+   * chunks are dropped unread), and the heap usage read right after it is what survived. Once a
+   * snapshot is taken, V8 tracks every object move at each collection until the heap profiler is
+   * disabled, which slows the isolate down: it is disabled again at once.
    */
   async liveHeap(): Promise<number> {
-    if (!this.heapEnabled) await this.call("HeapProfiler.enable");
-    this.heapEnabled = true;
-    await this.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
-    const { usedSize } = await this.call<{ usedSize: number }>("Runtime.getHeapUsage");
-    return usedSize;
+    await this.call("HeapProfiler.enable");
+    try {
+      await this.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+      const { usedSize } = await this.call<{ usedSize: number }>("Runtime.getHeapUsage");
+      return usedSize;
+    } finally {
+      await this.call("HeapProfiler.disable");
+    }
   }
 
   async stop(): Promise<CpuProfile> {
