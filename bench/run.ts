@@ -42,6 +42,7 @@ if (args.has("help")) {
   [--publish http|typing] [--bare-publish ws|http] [--messages M] [--rate R (msg/s, 0 = closed loop)] [--publishers P]
   [--warmup W (latency mode: messages published first; default 1 s worth; timing starts 1 s after the last socket is ready)]
   [--users U] [--concurrency C] [--side both|ours|bare] [--rounds R]
+  [--heap (capacity mode: then the live heap per socket at the same N; the full suite ends with it at N = 1000)]
   [--profile ours|bare (CPU profile of that side while publishing; slows it, so ignore its ratios)]
   [--perf ours|bare (Linux perf record of that side's runtime process, same phase)]
   [--profile-phase publish|connect]
@@ -186,6 +187,11 @@ function latency(clients: number, publish: "http" | "typing", filters: 0 | 3 = 0
   };
 }
 
+/** Live heap per connected socket: connect N, read the heap around it, publish a token amount. Runs last (see ScenarioSpec.heap). */
+function heap(n: number): ScenarioSpec {
+  return { ...capacity(n, 0), name: `live heap N=${n}`, messages: 2, publishers: 2, heap: true };
+}
+
 function plan(): ScenarioSpec[] {
   return scenarios().map((s) => (WEBHOOK ? { ...s, name: `${s.name} +webhook` } : s));
 }
@@ -193,7 +199,7 @@ function plan(): ScenarioSpec[] {
 function scenarios(): ScenarioSpec[] {
   const filters = (args.has("filters") ? Number(args.get("filters")) : 0) as 0 | 3;
   const mode = args.get("mode");
-  if (mode === "capacity") return [capacity(num("clients", 500), filters)];
+  if (mode === "capacity") return [capacity(num("clients", 500), filters), ...(args.has("heap") ? [heap(num("clients", 500))] : [])];
   if (mode === "latency") return [latency(num("clients", 500), (args.get("publish") ?? "http") as "http" | "typing", filters)];
   if (mode) throw new Error(`--mode must be capacity or latency`);
   const suite = args.get("suite") ?? "quick";
@@ -207,6 +213,7 @@ function scenarios(): ScenarioSpec[] {
       latency(200, "typing"),
       latency(500, "http"),
       latency(500, "typing"),
+      heap(1000),
     ];
   }
   if (suite !== "quick") throw new Error("--suite must be quick or full");

@@ -29,6 +29,12 @@ export interface ScenarioSpec {
   concurrency: number;
   /** how the bare room gets its messages: a ws frame (the issue's baseline) or an HTTP POST + RPC */
   barePublish: "ws" | "http";
+  /**
+   * Read the isolate's live heap before the first socket opens and after the last is ready. The
+   * reading takes a heap snapshot, which leaves both runtimes measurably slower for a while
+   * afterwards: such a scenario is only for the heap figure and runs after every other one.
+   */
+  heap?: boolean;
 }
 
 export interface BenchUser {
@@ -59,7 +65,7 @@ export interface Measurement {
   /** CPU of the room's runtime process per socket while connecting (and authenticating) */
   connectCpuUsPerSocket: number;
   /**
-   * Capacity scenarios: growth of the isolate's live heap (after a full collection) from before the
+   * Heap scenarios: growth of the isolate's live heap (after a full collection) from before the
    * first socket opened to after the last one was ready, per socket; NaN when not measured.
    */
   heapBytesPerSocket: number;
@@ -189,9 +195,7 @@ export async function runScenario(
   // and earlier rounds' rooms still report their users offline. Wait until the runtime has been
   // quiet (under 5 % of a core) for half a second, at most 15 s, and print how busy it still was.
   const backgroundCores = await quiet(service.runtime);
-  // Live heap is measured around connecting in capacity scenarios only: the forced collections
-  // would take the connect phase's garbage out of a latency scenario's timed window.
-  const heapProbe = spec.mode === "capacity" ? side.liveHeap : undefined;
+  const heapProbe = spec.heap ? side.liveHeap : undefined;
   const heapBefore = heapProbe ? await heapProbe() : Number.NaN;
   await hooks.beforeConnect?.();
   const connectCpuBefore = cpuSeconds(service.runtime);
