@@ -57,6 +57,17 @@ describe("system.info", () => {
   });
 });
 
+/** Every console line written from now on (restored by the afterEach below). */
+function captureConsole(): string[] {
+  const lines: string[] = [];
+  for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+    });
+  }
+  return lines;
+}
+
 describe("logs", () => {
   afterEach(() => {
     vi.restoreAllMocks();
@@ -64,12 +75,7 @@ describe("logs", () => {
   });
 
   it("carry structure and never a password, token or message text", async () => {
-    const lines: string[] = [];
-    for (const level of ["log", "info", "warn", "error", "debug"] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        lines.push(args.map(String).join(" "));
-      });
-    }
+    const lines = captureConsole();
     pinLogLevel("debug");
     const secretText = "the-secret-message-text-4711";
     const alice = await api.newUser("Alice");
@@ -93,12 +99,7 @@ describe("logs", () => {
   });
 
   it("log a failed request at info and a successful one only at debug", async () => {
-    const lines: string[] = [];
-    for (const level of ["log", "info", "warn", "error", "debug"] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        lines.push(args.map(String).join(" "));
-      });
-    }
+    const lines = captureConsole();
     pinLogLevel("info");
     const alice = await api.newUser("Alice");
     const channel = await api.newChannel(alice.token);
