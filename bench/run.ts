@@ -261,9 +261,11 @@ function liveHeapProbe(service: Service): (() => Promise<number>) | undefined {
   };
 }
 
+/** The middle value (the mean of the two middle ones for an even count) of the finite ones; NaN for none. */
 function median(xs: number[]): number {
-  const sorted = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : Number.NaN;
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return Number.NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** Runs start/stop around the phase --profile-phase names (connecting, or publishing until drained). */
@@ -474,10 +476,6 @@ async function main(): Promise<void> {
           }
         }
         const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(" / ");
-        const median = (xs: number[]) => {
-          const s = [...xs].sort((a, b) => a - b);
-          return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-        };
         log(`\n  post p99 without webhook: ${fmt(p99.off)} ms (median ${median(p99.off).toFixed(1)}, range ${Math.min(...p99.off).toFixed(1)}–${Math.max(...p99.off).toFixed(1)})`);
         log(`  post p99 with webhook:    ${fmt(p99.on)} ms (median ${median(p99.on).toFixed(1)}, range ${Math.min(...p99.on).toFixed(1)}–${Math.max(...p99.on).toFixed(1)})`);
         log(`  ratio with/without per pair: ${p99.on.map((x, k) => (x / p99.off[k]!).toFixed(2)).join(" / ")}; of the medians: ${(median(p99.on) / median(p99.off)).toFixed(2)}; load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
