@@ -6,7 +6,10 @@ const rtm = { typ: "rtm" as const, user_id: 91010000, sid: 71010000, user_name: 
 
 describe("verified-token cache", () => {
   it("a cached token still expires on time, and is still refused where the other typ is expected", async () => {
-    const token = await signToken(rtm, 1, key, Date.now() - 0);
+    // exp is whole seconds (iat floored + 1): signed late in a second, the token would expire
+    // before the first check. Sign just after a second begins, so it is valid for ~1 s.
+    await new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
+    const token = await signToken(rtm, 1, key);
     await expect(verifyToken(token, "rtm", key)).resolves.toMatchObject({ user_id: 91010000 });
     await expect(verifyToken(token, "rtm", key)).resolves.toMatchObject({ user_id: 91010000 }); // cache hit
     await expect(verifyToken(token, "access", key)).rejects.toMatchObject({ reason: "invalid" });
